@@ -1,0 +1,132 @@
+"""nox sessions of the jaxstro monorepo.
+
+    nox                       all package tests + integration tests on CPU (what CI runs)
+    nox -l                    list sessions
+    nox -s "tests(package='splinedens', device='cpu')"
+    nox -s examples -- --quick
+    nox -s slow integration examples docs lint bench
+
+Every session builds its own virtualenv and installs only what it declares, so a
+package's tests prove that it installs on its own. `nox -db uv` (or the default
+backend below, which prefers uv) keeps the many environments cheap.
+"""
+
+from __future__ import annotations
+
+import pathlib
+
+import nox
+
+ROOT = pathlib.Path(__file__).parent
+PACKAGES = ["linedb", "opacity", "rtransfer", "specops", "sedphys", "splinedens", "infer-utils"]
+# sibling packages each package needs at install time (they are not on PyPI yet)
+LOCAL_DEPS = {"opacity": ["linedb"]}
+# optional extras each package's tests use
+TEST_EXTRAS = {"infer-utils": "test,arviz", "splinedens": "test"}
+DEVICES = {"cpu": [], "gpu": ["jax[cuda12]"]}
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_existing_virtualenvs = False
+nox.options.error_on_missing_interpreters = False
+nox.options.sessions = [f"tests(package='{p}', device='cpu')" for p in PACKAGES] + ["integration"]
+
+
+def _pkg(name: str, extras: str | None = None) -> str:
+    path = f"./packages/{name}"
+    return f"{path}[{extras}]" if extras else path
+
+
+def _install_packages(session: nox.Session, names: list[str], extras: dict[str, str]) -> None:
+    session.install(*[_pkg(n, extras.get(n)) for n in names])
+
+
+def _cpu_env() -> dict[str, str]:
+    return {"JAX_PLATFORMS": "cpu", "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
+
+
+@nox.session
+@nox.parametrize("device", list(DEVICES))
+@nox.parametrize("package", PACKAGES)
+def tests(session: nox.Session, package: str, device: str) -> None:
+    """One package's tests in an environment holding only that package (+ its siblings)."""
+    names = LOCAL_DEPS.get(package, []) + [package]
+    _install_packages(session, names, {package: TEST_EXTRAS.get(package, "test")})
+    if DEVICES[device]:
+        session.install(*DEVICES[device])
+    env = _cpu_env() if device == "cpu" else {"MPLBACKEND": "Agg"}
+    args = session.posargs or ["-m", "not slow"]
+    session.run("pytest", f"packages/{package}/tests", *args, env=env)
+
+
+def _install_all(session: nox.Session) -> None:
+    extras = {p: "test" for p in PACKAGES}
+    extras["infer-utils"] = "test,arviz"
+    _install_packages(session, PACKAGES, extras)
+
+
+@nox.session
+def integration(session: nox.Session) -> None:
+    """Cross-package pipelines (reduced size) and a --quick run of every example."""
+    _install_all(session)
+    session.install("matplotlib", "jupytext")
+    args = session.posargs or ["-m", "not slow"]
+    session.run("pytest", "integration_tests", *args, env=_cpu_env())
+
+
+@nox.session
+def slow(session: nox.Session) -> None:
+    """The long end-to-end runs (full-size fits and samplers) of every package and pipeline."""
+    _install_all(session)
+    session.install("matplotlib", "jupytext")
+    paths = [f"packages/{p}/tests" for p in PACKAGES] + ["integration_tests"]
+    session.run("pytest", *paths, "-m", "slow", *session.posargs, env=_cpu_env())
+
+
+@nox.session
+def examples(session: nox.Session) -> None:
+    """Run every examples/*.py headless; figures go to build/examples. `-- --quick` for short runs."""
+    _install_all(session)
+    session.install("matplotlib", "jupytext")
+    outdir = ROOT / "build" / "examples"
+    outdir.mkdir(parents=True, exist_ok=True)
+    env = _cpu_env() | {"JAXSTRO_FIGDIR": str(outdir)}
+    for script in sorted((ROOT / "examples").glob("*.py")):
+        session.log(f"running {script.name}")
+        session.run("python", str(script), *session.posargs, env=env)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site (mkdocs, strict: warnings are errors)."""
+    _install_all(session)
+    session.install("mkdocs>=1.6", "mkdocstrings[python]>=0.26", "mkdocs-material>=9")
+    session.run("mkdocs", "build", "--strict", "--site-dir", "build/site", env=_cpu_env())
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff over the whole tree."""
+    session.install("ruff")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Speed/memory benchmarks (ratios against baselines run in the same process)."""
+    _install_all(session)
+    session.install("jax-cosmo", "matplotlib")
+    outdir = ROOT / "build" / "bench"
+    outdir.mkdir(parents=True, exist_ok=True)
+    env = _cpu_env() | {"JAXSTRO_BENCHDIR": str(outdir)}
+    for script in sorted((ROOT / "benchmarks").glob("bench_*.py")):
+        session.run("python", str(script), *session.posargs, env=env)
+
+
+@nox.session(name="tests-gpu-all")
+def tests_gpu_all(session: nox.Session) -> None:
+    """All package tests in one environment with CUDA 12 JAX (for a GPU node)."""
+    _install_all(session)
+    session.install(*DEVICES["gpu"])
+    paths = [f"packages/{p}/tests" for p in PACKAGES]
+    session.run("pytest", *paths, "-m", "not slow", *session.posargs, env={"MPLBACKEND": "Agg"})

@@ -1,0 +1,69 @@
+"""jaxstro.infer_utils: inference building blocks shared by the jaxstro pipelines.
+
+Parameter pytrees and transforms, MAP (scipy L-BFGS-B, optax under ``lax.scan``), Laplace,
+NUTS (blackjax with checkpoint/resume; numpyro incl. forward mode), SVI with auto-guides,
+Pathfinder, diagnostics and ArviZ conversion.
+"""
+
+from jaxstro.infer_utils._arviz import to_arviz
+from jaxstro.infer_utils._checkpoint import CheckpointMismatchError, load_checkpoint, save_checkpoint
+from jaxstro.infer_utils._diagnostics import ess_bulk, ess_tail, format_summary, split_rhat, summary
+from jaxstro.infer_utils._laplace import LaplaceResult, laplace, laplace_sample
+from jaxstro.infer_utils._numpyro import (
+    AUTOGUIDES,
+    NumpyroMCMCResult,
+    SVIResult,
+    model_from_logdensity,
+    run_numpyro_nuts,
+    run_svi,
+)
+from jaxstro.infer_utils._nuts import NUTSResult, run_nuts
+from jaxstro.infer_utils._optimize import MinimizeResult, OptaxResult, minimize_lbfgs, minimize_optax
+from jaxstro.infer_utils._params import (
+    ParamLayout,
+    check_param_names,
+    flat_bounds,
+    flatten_params,
+    log_abs_det_jacobian,
+    make_layout,
+    to_bounded,
+    to_unbounded,
+)
+from jaxstro.infer_utils._pathfinder import PathfinderResult, run_pathfinder
+from jaxstro.infer_utils._version import __version__
+
+__all__ = [
+    "AUTOGUIDES",
+    "CheckpointMismatchError",
+    "LaplaceResult",
+    "MinimizeResult",
+    "NUTSResult",
+    "NumpyroMCMCResult",
+    "OptaxResult",
+    "ParamLayout",
+    "PathfinderResult",
+    "SVIResult",
+    "__version__",
+    "check_param_names",
+    "ess_bulk",
+    "ess_tail",
+    "flat_bounds",
+    "flatten_params",
+    "format_summary",
+    "laplace",
+    "laplace_sample",
+    "load_checkpoint",
+    "log_abs_det_jacobian",
+    "make_layout",
+    "minimize_lbfgs",
+    "minimize_optax",
+    "model_from_logdensity",
+    "run_numpyro_nuts",
+    "run_nuts",
+    "run_pathfinder",
+    "run_svi",
+    "save_checkpoint",
+    "split_rhat",
+    "summary",
+    "to_arviz",
+]

@@ -1,0 +1,167 @@
+"""numpyro back ends: NUTS (incl. forward-mode differentiation) and SVI with auto-guides."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import numpyro
+import numpyro.distributions as dist
+import optax
+from numpyro.infer import MCMC, NUTS, SVI, Trace_ELBO, autoguide, init_to_value
+
+__all__ = [
+    "NumpyroMCMCResult",
+    "SVIResult",
+    "AUTOGUIDES",
+    "model_from_logdensity",
+    "run_numpyro_nuts",
+    "run_svi",
+]
+
+AUTOGUIDES = (
+    "AutoDelta",
+    "AutoNormal",
+    "AutoDiagonalNormal",
+    "AutoMultivariateNormal",
+    "AutoLowRankMultivariateNormal",
+    "AutoLaplaceApproximation",
+    "AutoIAFNormal",
+    "AutoBNAFNormal",
+)
+
+
+class NumpyroMCMCResult(NamedTuple):
+    """Samples (leaves with leading (chain, draw) axes) and the numpyro MCMC object."""
+
+    samples: dict
+    diverging: jax.Array  # (chains, draws)
+    mcmc: MCMC
+
+
+class SVIResult(NamedTuple):
+    """Fitted guide parameters, the loss trace and posterior draws from the guide."""
+
+    params: dict
+    losses: jax.Array  # (num_steps,) negative ELBO
+    samples: dict  # leaves with leading num_samples axis
+    guide: Any
+
+
+def model_from_logdensity(
+    logdensity_fn: Callable[[Any], jax.Array],
+    template: Mapping[str, Any],
+    *,
+    bounds: Mapping[str, tuple[Any, Any]] | None = None,
+) -> Callable[[], None]:
+    """Wrap a log density of a parameter dict as a numpyro model.
+
+    Every entry of ``template`` becomes a ``numpyro.sample`` site with an improper flat prior
+    on its support (real line, or the interval/half-line from ``bounds``); ``logdensity_fn``
+    (which must contain the priors) is added with ``numpyro.factor``. This lets SVI auto-guides
+    and numpyro's NUTS work on any jaxstro objective.
+    """
+    bounds = dict(bounds or {})
+    unknown = sorted(set(bounds) - set(template))
+    if unknown:
+        raise ValueError(f"bounds has unknown parameter names {unknown}; accepted: {sorted(template)}")
+
+    def support(name):
+        lo, hi = bounds.get(name, (None, None))
+        if lo is not None and hi is not None:
+            return dist.constraints.interval(lo, hi)
+        if lo is not None:
+            return dist.constraints.greater_than(lo)
+        if hi is not None:
+            return dist.constraints.less_than(hi)
+        return dist.constraints.real
+
+    shapes = {k: tuple(np.shape(v)) for k, v in template.items()}
+
+    def model():
+        params = {k: numpyro.sample(k, dist.ImproperUniform(support(k), (), event_shape=shape))
+                  for k, shape in shapes.items()}
+        numpyro.factor("logdensity", logdensity_fn(params))
+
+    return model
+
+
+def run_numpyro_nuts(
+    model: Callable,
+    key: jax.Array,
+    *model_args,
+    num_warmup: int = 1000,
+    num_samples: int = 1000,
+    num_chains: int = 1,
+    target_accept: float = 0.8,
+    dense_mass: bool = False,
+    forward_mode_differentiation: bool = False,
+    chain_method: str = "vectorized",
+    init_params: Mapping[str, Any] | None = None,
+    progress_bar: bool = True,
+    **model_kwargs,
+) -> NumpyroMCMCResult:
+    """NUTS on a numpyro model; ``forward_mode_differentiation=True`` uses ``jax.jacfwd``
+    (for models with ``lax.while_loop``/``fori_loop`` bodies that reverse mode cannot handle,
+    and for the layer-by-layer radiative transfer)."""
+    kernel = NUTS(model, target_accept_prob=target_accept, dense_mass=dense_mass,
+                  forward_mode_differentiation=forward_mode_differentiation,
+                  init_strategy=init_to_value(values=init_params) if init_params else
+                  numpyro.infer.init_to_uniform)
+    mcmc = MCMC(kernel, num_warmup=num_warmup, num_samples=num_samples, num_chains=num_chains,
+                chain_method=chain_method if num_chains > 1 else "sequential",
+                progress_bar=progress_bar)
+    mcmc.run(key, *model_args, extra_fields=("diverging",), **model_kwargs)
+    samples = mcmc.get_samples(group_by_chain=True)
+    div = mcmc.get_extra_fields(group_by_chain=True)["diverging"]
+    return NumpyroMCMCResult(samples=samples, diverging=div, mcmc=mcmc)
+
+
+def _make_guide(model, guide, init_params, guide_kwargs):
+    if not isinstance(guide, str):
+        return guide
+    if guide not in AUTOGUIDES:
+        raise ValueError(f"guide must be one of {AUTOGUIDES} or a numpyro guide; got {guide!r}")
+    kwargs = dict(guide_kwargs or {})
+    if init_params is not None:
+        kwargs.setdefault("init_loc_fn", init_to_value(values=init_params))
+    return getattr(autoguide, guide)(model, **kwargs)
+
+
+def run_svi(
+    model: Callable,
+    key: jax.Array,
+    *model_args,
+    guide: str | Any = "AutoNormal",
+    num_steps: int = 5000,
+    learning_rate: float = 1e-2,
+    optimizer: optax.GradientTransformation | None = None,
+    num_particles: int = 1,
+    num_samples: int = 1000,
+    init_params: Mapping[str, Any] | None = None,
+    guide_kwargs: Mapping[str, Any] | None = None,
+    progress_bar: bool = True,
+    **model_kwargs,
+) -> SVIResult:
+    """Stochastic variational inference with a numpyro auto-guide (by name) or any guide.
+
+    The optimizer is an optax transformation (default ``optax.adam(learning_rate)``); the
+    whole optimisation runs in numpyro's compiled loop with its progress bar.
+    """
+    if int(num_steps) < 1:
+        raise ValueError(f"num_steps must be a positive integer; got {num_steps}")
+    g = _make_guide(model, guide, init_params, guide_kwargs)
+    opt = numpyro.optim.optax_to_numpyro(optimizer or optax.adam(learning_rate))
+    svi = SVI(model, g, opt, loss=Trace_ELBO(num_particles=num_particles))
+    key_run, key_sample = jax.random.split(key)
+    res = svi.run(key_run, num_steps, *model_args, progress_bar=progress_bar, **model_kwargs)
+    if not jnp.isfinite(res.losses[-1]):
+        raise FloatingPointError(
+            "SVI loss became non-finite; lower learning_rate or start closer (init_params)")
+    samples = g.sample_posterior(key_sample, res.params, *model_args,
+                                 sample_shape=(num_samples,), **model_kwargs)
+    samples = {k: v for k, v in samples.items() if k != "logdensity"}
+    return SVIResult(params=res.params, losses=res.losses, samples=samples, guide=g)

@@ -1,0 +1,168 @@
+"""MAP estimation: scipy L-BFGS-B on a jitted value_and_grad, and optax loops under lax.scan."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import scipy.optimize
+from jax.flatten_util import ravel_pytree
+
+from jaxstro.infer_utils._params import ParamLayout, flat_bounds, make_layout
+
+__all__ = ["MinimizeResult", "OptaxResult", "minimize_lbfgs", "minimize_optax", "check_finite_objective"]
+
+
+class MinimizeResult(NamedTuple):
+    """Outcome of :func:`minimize_lbfgs`."""
+
+    params: Any  # pytree like the initial parameters
+    fun: float
+    grad_norm: float  # max |projected gradient| component at the solution
+    nit: int
+    nfev: int
+    success: bool
+    message: str
+    wall_time_s: float
+    layout: ParamLayout
+
+
+class OptaxResult(NamedTuple):
+    """Outcome of :func:`minimize_optax`: final parameters and the whole trajectory."""
+
+    params: Any
+    losses: jax.Array  # (num_steps,) objective before each update
+    trajectory: Any  # pytree, leaves (num_steps, ...): parameters before each update
+    opt_state: Any
+
+
+def check_finite_objective(value, grad_flat, *, what: str = "objective") -> None:
+    """Raise ValueError if the objective or its gradient at the start is not finite."""
+    if not np.isfinite(value):
+        raise ValueError(
+            f"{what} is not finite at the initial parameters (got {value}); "
+            "pass init_params inside the support of the model")
+    bad = ~np.isfinite(np.asarray(grad_flat))
+    if np.any(bad):
+        raise ValueError(
+            f"gradient of the {what} is not finite at the initial parameters "
+            f"in {int(bad.sum())} of {bad.size} components")
+
+
+def minimize_lbfgs(
+    fun: Callable[..., jax.Array],
+    init_params: Any,
+    *,
+    args: tuple = (),
+    bounds: Mapping[str, tuple[Any, Any]] | None = None,
+    maxiter: int = 10_000,
+    ftol: float = 1e-12,
+    gtol: float = 1e-8,
+    maxls: int = 100,
+    maxcor: int = 20,
+    progress: bool = False,
+) -> MinimizeResult:
+    """Minimise ``fun(params, *args)`` with scipy's L-BFGS-B driven by a jitted ``value_and_grad``.
+
+    Parameters
+    ----------
+    fun : scalar objective of a parameter pytree (dict of scalars/arrays).
+    init_params : starting pytree; its structure defines the result's.
+    bounds : ``{name: (lower, upper)}``; ``None`` on a side means unbounded.
+    ftol, gtol, maxls, maxcor, maxiter : passed to scipy's L-BFGS-B.
+    progress : show a tqdm bar of iterations with the current objective.
+
+    The objective is evaluated in the dtype of ``init_params`` (float64 when x64 is enabled);
+    scipy works in float64 on host. Raises ValueError if the initial objective or gradient
+    is not finite.
+    """
+    layout = make_layout(init_params)
+    x0_j, _ = ravel_pytree(init_params)
+    dtype = x0_j.dtype
+    x0 = np.asarray(x0_j, dtype=np.float64)
+
+    @jax.jit
+    def vg(x, *a):
+        return jax.value_and_grad(lambda y: fun(layout.unravel(y), *a))(x)
+
+    counts = {"nfev": 0}
+
+    def scipy_fun(x):
+        counts["nfev"] += 1
+        v, g = vg(jnp.asarray(x, dtype=dtype), *args)
+        return float(v), np.asarray(g, dtype=np.float64)
+
+    v0, g0 = scipy_fun(x0)
+    check_finite_objective(v0, g0)
+    lo, hi = flat_bounds(bounds, layout)
+    if np.any((x0 < lo) | (x0 > hi)):
+        idx = np.flatnonzero((x0 < lo) | (x0 > hi))
+        raise ValueError(
+            "init_params lie outside bounds for "
+            + ", ".join(f"{layout.names[i]}={x0[i]:g} not in [{lo[i]:g}, {hi[i]:g}]" for i in idx[:5]))
+    scipy_bounds = None if bounds is None else scipy.optimize.Bounds(lo, hi)
+
+    bar = None
+    callback = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=maxiter, desc="L-BFGS-B", unit="it", leave=False)
+
+        def callback(intermediate_result):
+            bar.update(1)
+            bar.set_postfix(f=f"{intermediate_result.fun:.6g}")
+
+    t0 = time.perf_counter()
+    try:
+        res = scipy.optimize.minimize(
+            scipy_fun, x0, jac=True, method="L-BFGS-B", bounds=scipy_bounds, callback=callback,
+            options=dict(maxiter=maxiter, ftol=ftol, gtol=gtol, maxls=maxls, maxcor=maxcor))
+    finally:
+        if bar is not None:
+            bar.close()
+    wall = time.perf_counter() - t0
+    g = np.asarray(res.jac, dtype=np.float64)
+    # projected gradient: components pushing against an active bound do not count
+    at_lo = (res.x <= lo) & (g > 0)
+    at_hi = (res.x >= hi) & (g < 0)
+    pg = np.where(at_lo | at_hi, 0.0, g)
+    params = layout.unravel(jnp.asarray(res.x, dtype=dtype))
+    return MinimizeResult(
+        params=params, fun=float(res.fun), grad_norm=float(np.max(np.abs(pg))) if pg.size else 0.0,
+        nit=int(res.nit), nfev=counts["nfev"], success=bool(res.success), message=str(res.message),
+        wall_time_s=wall, layout=layout)
+
+
+def minimize_optax(
+    fun: Callable[..., jax.Array],
+    init_params: Any,
+    optimizer: optax.GradientTransformation,
+    num_steps: int,
+    *,
+    args: tuple = (),
+) -> OptaxResult:
+    """Run ``num_steps`` of an optax optimizer on ``fun(params, *args)`` inside one ``lax.scan``.
+
+    Returns the final parameters, the loss before every update and the parameter
+    trajectory (leading axis ``num_steps``). The whole loop is one compiled call; wrap the
+    call in ``jax.jit`` (``optimizer`` and ``num_steps`` static) or ``vmap`` it freely.
+    """
+    if int(num_steps) < 1:
+        raise ValueError(f"num_steps must be a positive integer; got {num_steps}")
+
+    def step(carry, _):
+        params, state = carry
+        loss, grads = jax.value_and_grad(fun)(params, *args)
+        updates, state = optimizer.update(grads, state, params)
+        new_params = optax.apply_updates(params, updates)
+        return (new_params, state), (loss, params)
+
+    state0 = optimizer.init(init_params)
+    (params, state), (losses, traj) = jax.lax.scan(step, (init_params, state0), None, length=num_steps)
+    return OptaxResult(params=params, losses=losses, trajectory=traj, opt_state=state)

@@ -1,0 +1,162 @@
+"""Parameter pytrees <-> flat vectors, and bounded <-> unbounded transforms."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.flatten_util import ravel_pytree
+
+__all__ = [
+    "ParamLayout",
+    "make_layout",
+    "flatten_params",
+    "flat_bounds",
+    "to_unbounded",
+    "to_bounded",
+    "log_abs_det_jacobian",
+    "check_param_names",
+]
+
+
+class ParamLayout(NamedTuple):
+    """How a parameter pytree maps onto a flat vector.
+
+    ``unravel(flat)`` rebuilds the pytree; ``size`` is the flat length;
+    ``names`` labels each flat entry (``"amp[3]"``) for tables and plots.
+    """
+
+    unravel: Callable[[jax.Array], Any]
+    size: int
+    names: tuple[str, ...]
+    template: Any
+
+
+def _leaf_names(params: Any) -> list[str]:
+    names: list[str] = []
+    leaves_with_path = jax.tree_util.tree_flatten_with_path(params)[0]
+    for path, leaf in leaves_with_path:
+        base = "".join(
+            str(getattr(k, "key", getattr(k, "name", getattr(k, "idx", k)))) if i == 0
+            else f".{getattr(k, 'key', getattr(k, 'name', getattr(k, 'idx', k)))}"
+            for i, k in enumerate(path)
+        ) or "x"
+        n = int(np.size(leaf))
+        if np.ndim(leaf) == 0:
+            names.append(base)
+        else:
+            names.extend(f"{base}[{i}]" for i in range(n))
+    return names
+
+
+def make_layout(params: Any) -> ParamLayout:
+    """Describe the flat layout of a parameter pytree (dict of scalars/arrays)."""
+    flat, unravel = ravel_pytree(params)
+    return ParamLayout(unravel=unravel, size=int(flat.size), names=tuple(_leaf_names(params)),
+                       template=params)
+
+
+def flatten_params(params: Any) -> tuple[jax.Array, ParamLayout]:
+    """Flatten a parameter pytree to a 1-D vector; return the vector and its layout."""
+    flat, _ = ravel_pytree(params)
+    return flat, make_layout(params)
+
+
+def check_param_names(params: Mapping[str, Any], expected: Mapping[str, Any], *, argname: str = "params"
+                      ) -> None:
+    """Raise ValueError naming unknown, missing or wrongly shaped entries of a parameter dict."""
+    if not isinstance(params, Mapping):
+        raise TypeError(f"{argname} must be a dict of arrays; got {type(params).__name__}")
+    unknown = sorted(set(params) - set(expected))
+    missing = sorted(set(expected) - set(params))
+    if unknown or missing:
+        raise ValueError(
+            f"{argname} has unknown names {unknown} and is missing {missing}; "
+            f"accepted names are {sorted(expected)}")
+    for k, shape in expected.items():
+        got = np.shape(params[k])
+        if tuple(got) != tuple(shape):
+            raise ValueError(f"{argname}[{k!r}] must have shape {tuple(shape)}; got {tuple(got)}")
+
+
+def flat_bounds(bounds: Mapping[str, tuple[Any, Any]] | None, layout: ParamLayout
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Per-entry (lower, upper) arrays for a flat vector from ``{name: (lo, hi)}``.
+
+    Names not in ``bounds`` are unbounded; ``None`` in a pair means unbounded on that side.
+    Scalars broadcast over array-valued parameters.
+    """
+    template = layout.template
+    if bounds is None:
+        inf = np.full(layout.size, np.inf)
+        return -inf, inf
+    if not isinstance(template, Mapping):
+        raise TypeError("bounds given by name need a dict of parameters")
+    unknown = sorted(set(bounds) - set(template))
+    if unknown:
+        raise ValueError(f"bounds has unknown parameter names {unknown}; accepted: {sorted(template)}")
+    lo_tree, hi_tree = {}, {}
+    for k, v in template.items():
+        lo, hi = bounds.get(k, (None, None))
+        lo = -np.inf if lo is None else lo
+        hi = np.inf if hi is None else hi
+        lo_tree[k] = np.broadcast_to(np.asarray(lo, dtype=float), np.shape(v))
+        hi_tree[k] = np.broadcast_to(np.asarray(hi, dtype=float), np.shape(v))
+        if np.any(lo_tree[k] >= hi_tree[k]):
+            raise ValueError(f"bounds[{k!r}] = {bounds.get(k)} must have lower < upper")
+    lo_flat = np.asarray(ravel_pytree(lo_tree)[0], dtype=float)
+    hi_flat = np.asarray(ravel_pytree(hi_tree)[0], dtype=float)
+    return lo_flat, hi_flat
+
+
+def _kinds(lower, upper):
+    lo_fin = jnp.isfinite(lower)
+    hi_fin = jnp.isfinite(upper)
+    return lo_fin & hi_fin, lo_fin & ~hi_fin, ~lo_fin & hi_fin
+
+
+def to_bounded(u, lower, upper):
+    """Map unbounded ``u`` into (lower, upper) elementwise.
+
+    Both finite: ``lower + (upper - lower) * sigmoid(u)``; lower only: ``lower + exp(u)``;
+    upper only: ``upper - exp(-u)``; neither: identity. Infinite bounds are allowed per entry.
+    """
+    u = jnp.asarray(u)
+    lower = jnp.broadcast_to(jnp.asarray(lower, dtype=u.dtype), u.shape)
+    upper = jnp.broadcast_to(jnp.asarray(upper, dtype=u.dtype), u.shape)
+    both, lo_only, hi_only = _kinds(lower, upper)
+    lo_s = jnp.where(jnp.isfinite(lower), lower, 0.0)
+    hi_s = jnp.where(jnp.isfinite(upper), upper, 1.0)
+    x_both = lo_s + (hi_s - lo_s) * jax.nn.sigmoid(u)
+    x_lo = lo_s + jnp.exp(jnp.where(lo_only, u, 0.0))
+    x_hi = hi_s - jnp.exp(jnp.where(hi_only, -u, 0.0))
+    return jnp.where(both, x_both, jnp.where(lo_only, x_lo, jnp.where(hi_only, x_hi, u)))
+
+
+def to_unbounded(x, lower, upper):
+    """Inverse of :func:`to_bounded`. ``x`` must lie strictly inside its bounds."""
+    x = jnp.asarray(x)
+    lower = jnp.broadcast_to(jnp.asarray(lower, dtype=x.dtype), x.shape)
+    upper = jnp.broadcast_to(jnp.asarray(upper, dtype=x.dtype), x.shape)
+    both, lo_only, hi_only = _kinds(lower, upper)
+    lo_s = jnp.where(jnp.isfinite(lower), lower, 0.0)
+    hi_s = jnp.where(jnp.isfinite(upper), upper, 1.0)
+    p = jnp.where(both, (x - lo_s) / (hi_s - lo_s), 0.5)
+    u_both = jnp.log(p) - jnp.log1p(-p)
+    u_lo = jnp.log(jnp.where(lo_only, x - lo_s, 1.0))
+    u_hi = -jnp.log(jnp.where(hi_only, hi_s - x, 1.0))
+    return jnp.where(both, u_both, jnp.where(lo_only, u_lo, jnp.where(hi_only, u_hi, x)))
+
+
+def log_abs_det_jacobian(u, lower, upper):
+    """Sum of log |dx/du| of :func:`to_bounded` (add it to a log density sampled in ``u``)."""
+    u = jnp.asarray(u)
+    lower = jnp.broadcast_to(jnp.asarray(lower, dtype=u.dtype), u.shape)
+    upper = jnp.broadcast_to(jnp.asarray(upper, dtype=u.dtype), u.shape)
+    both, lo_only, hi_only = _kinds(lower, upper)
+    width = jnp.where(both, upper - lower, 1.0)
+    j_both = jnp.log(width) + jax.nn.log_sigmoid(u) + jax.nn.log_sigmoid(-u)
+    return jnp.sum(jnp.where(both, j_both, jnp.where(lo_only, u, jnp.where(hi_only, -u, 0.0))))
