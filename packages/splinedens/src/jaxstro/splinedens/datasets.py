@@ -1,0 +1,53 @@
+"""Datasets shipped with jaxstro-splinedens."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import importlib.resources
+import io
+from typing import NamedTuple
+
+import numpy as np
+
+__all__ = ["GD1Catalog", "load_gd1", "GD1_WINDOW_PHI1", "GD1_WINDOW_PHI2"]
+
+GD1_WINDOW_PHI1 = (-100.0, 20.0)
+GD1_WINDOW_PHI2 = (-7.0, 5.0)
+_GD1_FILE = "gd1-gaiadr3-blog.fits.gz"
+# sha256 of the decompressed FITS file (identical to shared/data/gd1/gd1-gaiadr3-blog.fits)
+_GD1_SHA256 = "dde0880ac5fb2119e397f1b8fb85aa4399a8535cc808b4c690ac74092f6871c2"
+
+
+class GD1Catalog(NamedTuple):
+    phi1: np.ndarray  # (N,) deg, Koposov et al. (2010) GD-1 frame
+    phi2: np.ndarray  # (N,) deg
+    table: object  # astropy.table.Table with every column of the catalogue (selected rows)
+
+
+def load_gd1(*, phi2_min: float | None = -7.0) -> GD1Catalog:
+    """Gaia DR3 stars around the GD-1 stream (3,369 rows; 2,960 with phi2 > -7).
+
+    Pre-selected distant, metal-poor main-sequence stars with proper motions on the stream
+    track, with Pan-STARRS1 photometry (selection by A. Price-Whelan). ``phi2_min`` applies
+    the standard cut ``gd1_phi2 > phi2_min`` (None keeps every row). The packaged file is
+    checked against its SHA-256, so a corrupt or truncated copy raises instead of loading.
+
+    Sources: Gaia Collaboration (2023), A&A 674, A1; Chambers et al. (2016), PS1.
+    """
+    from astropy.table import Table
+
+    ref = importlib.resources.files("jaxstro.splinedens") / "data" / _GD1_FILE
+    try:
+        raw = gzip.decompress(ref.read_bytes())
+    except (OSError, EOFError) as exc:
+        raise OSError(f"packaged GD-1 catalogue {_GD1_FILE} is corrupt: {exc}") from exc
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != _GD1_SHA256:
+        raise OSError(f"packaged GD-1 catalogue {_GD1_FILE} is corrupt (sha256 {digest}); "
+                      "reinstall jaxstro-splinedens")
+    tbl = Table.read(io.BytesIO(raw), format="fits")
+    if phi2_min is not None:
+        tbl = tbl[np.asarray(tbl["gd1_phi2"]) > phi2_min]
+    return GD1Catalog(phi1=np.asarray(tbl["gd1_phi1"], dtype=np.float64),
+                      phi2=np.asarray(tbl["gd1_phi2"], dtype=np.float64), table=tbl)
