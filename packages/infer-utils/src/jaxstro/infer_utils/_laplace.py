@@ -39,7 +39,7 @@ def laplace(neg_log_post: Callable[..., jax.Array], map_params: Any, *, args: tu
     layout = make_layout(map_params)
     x, _ = ravel_pytree(map_params)
     flat = lambda y: neg_log_post(layout.unravel(y), *args)
-    H = jax.hessian(flat)(x)
+    H = jax.jit(jax.hessian(flat))(x)
     H = 0.5 * (H + H.T)
     Hn = np.asarray(H, dtype=np.float64)
     if not np.all(np.isfinite(Hn)):

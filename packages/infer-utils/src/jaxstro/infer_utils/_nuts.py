@@ -84,6 +84,8 @@ def run_nuts(
     target_accept: float = 0.8,
     dense_mass: bool = False,
     max_num_doublings: int = 10,
+    initial_step_size: float = 1.0,
+    initial_inverse_mass_matrix=None,
     init_scale: float = 0.0,
     chain_inits: Any = None,
     chunk_size: int = 100,
@@ -101,6 +103,10 @@ def run_nuts(
     num_warmup, num_samples, num_chains : adaptation steps, kept draws and chains.
     target_accept : dual-averaging target acceptance rate.
     dense_mass : adapt a dense (True) or diagonal (False) inverse mass matrix.
+    initial_step_size : first step size of the dual averaging.
+    initial_inverse_mass_matrix : (d,) or (d, d) starting inverse mass matrix (e.g. the diagonal
+        of a Laplace covariance); it is replaced at the end of the first slow window, but a good
+        one avoids the very long trajectories of the first warmup steps.
     init_scale : each chain starts at ``init_params + init_scale * N(0, 1)`` in flat space.
     chain_inits : pytree with a leading ``num_chains`` axis of explicit starts (overrides).
     chunk_size : steps per compiled chunk; progress and checkpoints happen between chunks.
@@ -143,10 +149,20 @@ def run_nuts(
     da_init, da_update, da_final = dual_averaging_adaptation(target_accept)
     mm_init, mm_update, mm_final = mass_matrix_adaptation(is_diagonal_matrix=not dense_mass)
 
+    imm0 = None
+    if initial_inverse_mass_matrix is not None:
+        imm0 = jnp.asarray(initial_inverse_mass_matrix, dtype=x0.dtype)
+        want = (dim, dim) if dense_mass else (dim,)
+        if imm0.shape != want:
+            raise ValueError(f"initial_inverse_mass_matrix must have shape {want} "
+                             f"(dense_mass={dense_mass}); got {imm0.shape}")
+    if not initial_step_size > 0:
+        raise ValueError(f"initial_step_size must be > 0; got {initial_step_size}")
+
     def adapt_init(_):
-        mm = mm_init(dim)
-        ss = da_init(jnp.asarray(1.0, dtype=x0.dtype))
-        return _Adapt(ss, mm, jnp.asarray(1.0, dtype=x0.dtype), mm.inverse_mass_matrix)
+        mm = mm_init(dim) if imm0 is None else mm_init(dim, imm0)
+        step0 = jnp.asarray(initial_step_size, dtype=x0.dtype)
+        return _Adapt(da_init(step0), mm, step0, mm.inverse_mass_matrix)
 
     def slow_final(ad):
         mm = mm_final(ad.mm)
@@ -203,6 +219,7 @@ def run_nuts(
     settings = dict(num_warmup=int(num_warmup), num_samples=int(num_samples),
                     num_chains=int(num_chains), dim=dim, target_accept=float(target_accept),
                     dense_mass=bool(dense_mass), max_num_doublings=int(max_num_doublings),
+                    initial_step_size=float(initial_step_size),
                     key=_key_meta(key), init=[float(v) for v in np.asarray(positions).ravel()[:64]])
     if checkpoint is not None and pathlib.Path(checkpoint).exists():
         template = {"states": states, "adapt": adapt, "outputs": outputs}

@@ -1,0 +1,46 @@
+"""Every example runs headless in --quick mode and ends with a parseable RESULT line."""
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+EXAMPLES = sorted(p for p in (ROOT / "examples").glob("*.py") if not p.name.startswith("_"))
+
+
+def _run(script, *args, timeout):
+    env = dict(os.environ, MPLBACKEND="Agg", JAX_PLATFORMS="cpu")
+    out = subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True,
+                         env=env, timeout=timeout, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-3000:]
+    last = out.stdout.strip().splitlines()[-1]
+    assert last.startswith("RESULT "), last
+    return json.loads(last[len("RESULT "):])
+
+
+@pytest.mark.parametrize("script", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_example_quick(script, tmp_path):
+    result = _run(script, "--quick", "--figdir", str(tmp_path), timeout=900)
+    assert result
+
+
+def test_gd1_example_quick_numbers(tmp_path):
+    r = _run(ROOT / "examples" / "gd1_stream_density.py", "--quick", "--figdir", str(tmp_path),
+             timeout=900)
+    assert r["n_stars"] == 2960 and r["lbfgs_success"]
+    assert r["objective_opt"] < r["objective_init"]
+    # closed-form Poisson-process MLE of the Gaussian toy: the sample mean and std of the draws
+    assert abs(r["toy_gauss_mu"] - 0.02868779) < 1e-6
+    assert abs(r["toy_gauss_sigma"] - 0.31114802) < 1e-6
+
+
+@pytest.mark.slow
+def test_gd1_example_full(tmp_path):
+    r = _run(ROOT / "examples" / "gd1_stream_density.py", "--figdir", str(tmp_path), timeout=3600)
+    assert r["nuts_max_rhat"] < 1.1
+    assert (tmp_path / "gd1_density_map.png").exists()
+    assert (tmp_path / "gd1_track_density.png").exists()
