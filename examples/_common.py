@@ -10,10 +10,14 @@ import pathlib
 
 def parse_args(description: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--quick", action="store_true",
-                        help="skip long sampling and figures (CI smoke run)")
-    parser.add_argument("--figdir", default=os.environ.get("JAXSTRO_FIGDIR", "build/examples"),
-                        help="folder for the figures (default: build/examples)")
+    parser.add_argument(
+        "--quick", action="store_true", help="skip long sampling and figures (CI smoke run)"
+    )
+    parser.add_argument(
+        "--figdir",
+        default=os.environ.get("JAXSTRO_FIGDIR", "build/examples"),
+        help="folder for the figures (default: build/examples)",
+    )
     # ignore unknown arguments so the scripts also run inside Jupyter kernels
     args, _ = parser.parse_known_args()
     return args

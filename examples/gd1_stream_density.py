@@ -36,7 +36,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent)) if "__file__" in dir() else None
+sys.path.insert(
+    0, str(__import__("pathlib").Path(__file__).parent)
+) if "__file__" in dir() else None
 from _common import figure_path, parse_args, print_result
 
 from jaxstro import infer_utils as iu
@@ -69,9 +71,11 @@ def gauss_objective(p):
 fit_g = iu.minimize_lbfgs(gauss_objective, {"ln_n": 10.0, "mu": 0.0, "ln_sigma": 0.0})
 result["toy_gauss_mu"] = float(fit_g.params["mu"])
 result["toy_gauss_sigma"] = float(np.exp(fit_g.params["ln_sigma"]))
-print(f"Gaussian: mu = {result['toy_gauss_mu']:.5f} (sample mean {z.mean():.5f}), "
-      f"sigma = {result['toy_gauss_sigma']:.5f} (sample std {z.std():.5f}), "
-      f"N0 = {float(np.exp(fit_g.params['ln_n'])):.1f}")
+print(
+    f"Gaussian: mu = {result['toy_gauss_mu']:.5f} (sample mean {z.mean():.5f}), "
+    f"sigma = {result['toy_gauss_sigma']:.5f} (sample std {z.std():.5f}), "
+    f"N0 = {float(np.exp(fit_g.params['ln_n'])):.1f}"
+)
 
 knots_toy = np.linspace(-3, 3, 11)
 toy = sd.prepare_spline_density_1d(z, knots_toy, n_grid=1201)
@@ -89,8 +93,15 @@ result["toy_spline_objective"] = fit_s.fun
 print(f"spline: objective {fit_s.fun:.6f} after {fit_s.nit} iterations ({fit_s.message})")
 
 if not QUICK:
-    toy_nuts = iu.run_nuts(lambda p: -N_toy * spline_objective(p), fit_s.params, jax.random.key(1),
-                           num_warmup=500, num_samples=500, num_chains=2, init_scale=1e-3)
+    toy_nuts = iu.run_nuts(
+        lambda p: -N_toy * spline_objective(p),
+        fit_s.params,
+        jax.random.key(1),
+        num_warmup=500,
+        num_samples=500,
+        num_chains=2,
+        init_scale=1e-3,
+    )
     tab = iu.summary(toy_nuts.samples, is_divergent=toy_nuts.is_divergent)
     print(iu.format_summary(tab))
     result["toy_nuts_max_rhat"] = float(np.max(tab["values"]["r_hat"]))
@@ -105,8 +116,11 @@ if not QUICK:
     fig, ax = plt.subplots(figsize=(6, 4), constrained_layout=True)
     ax.stairs(h / np.diff(edges), edges, color="0.6", label="data (histogram)")
     g = fit_g.params
-    ax.plot(grid, np.exp(g["ln_n"]) * np.exp(sd.log_normal(grid, g["mu"], np.exp(g["ln_sigma"]))),
-            label="Gaussian MAP")
+    ax.plot(
+        grid,
+        np.exp(g["ln_n"]) * np.exp(sd.log_normal(grid, g["mu"], np.exp(g["ln_sigma"]))),
+        label="Gaussian MAP",
+    )
     draws = np.asarray(toy_nuts.samples["values"]).reshape(-1, knots_toy.size)
     curves = np.exp(np.asarray(spline_eval(make_spline(knots_toy), draws, grid)))
     lo, mid, hi = np.percentile(curves, [16, 50, 84], axis=0)
@@ -135,8 +149,9 @@ track_knots = np.linspace(-110, 30, 17)
 bg_knots = np.linspace(-120, 40, 7)
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
-    model = sd.prepare_stream_model(gd1.phi1, gd1.phi2, amp_knots=amp_knots,
-                                    track_knots=track_knots, bg_knots=bg_knots)
+    model = sd.prepare_stream_model(
+        gd1.phi1, gd1.phi2, amp_knots=amp_knots, track_knots=track_knots, bg_knots=bg_knots
+    )
 for w in caught:
     print("note:", w.message)
 p0 = sd.stream_histogram_init(gd1.phi1, gd1.phi2, model)
@@ -150,14 +165,18 @@ result["lbfgs_wall_s"] = time.perf_counter() - t0
 result["objective_opt"] = fit.fun
 result["lbfgs_nit"] = fit.nit
 result["lbfgs_success"] = fit.success
-print(f"L-BFGS: {result['objective_init']:.6f} -> {fit.fun:.6f} in {fit.nit} iterations, "
-      f"{fit.nfev} evaluations, {result['lbfgs_wall_s']:.2f} s ({fit.message})")
+print(
+    f"L-BFGS: {result['objective_init']:.6f} -> {fit.fun:.6f} in {fit.nit} iterations, "
+    f"{fit.nfev} evaluations, {result['lbfgs_wall_s']:.2f} s ({fit.message})"
+)
 
 members = np.asarray(sd.stream_membership(fit.params, model))
 result["n_members_p50"] = int(np.sum(members > 0.5))
 result["expected_stream_stars"] = float(np.sum(members))
-print(f"{result['n_members_p50']} stars with stream membership probability > 0.5; "
-      f"expected number of stream stars {result['expected_stream_stars']:.1f}")
+print(
+    f"{result['n_members_p50']} stars with stream membership probability > 0.5; "
+    f"expected number of stream stars {result['expected_stream_stars']:.1f}"
+)
 
 # %% [markdown]
 # ## 3. Posterior with NUTS
@@ -176,19 +195,31 @@ track_sd_laplace = np.asarray(lap.std["track"])
 result["laplace_track_sd_median_deg"] = float(np.median(track_sd_laplace))
 print(f"Laplace: median track uncertainty {result['laplace_track_sd_median_deg']:.3f} deg")
 if not QUICK:
-    posterior = iu.run_nuts(lambda p: -neg_logpost(p), fit.params, jax.random.key(2024),
-                            num_warmup=500, num_samples=500, num_chains=2, init_scale=1e-3,
-                            initial_inverse_mass_matrix=jnp.diag(lap.cov), initial_step_size=0.5)
+    posterior = iu.run_nuts(
+        lambda p: -neg_logpost(p),
+        fit.params,
+        jax.random.key(2024),
+        num_warmup=500,
+        num_samples=500,
+        num_chains=2,
+        init_scale=1e-3,
+        initial_inverse_mass_matrix=jnp.diag(lap.cov),
+        initial_step_size=0.5,
+    )
     tab = iu.summary(posterior.samples, is_divergent=posterior.is_divergent)
     print(iu.format_summary(tab, max_rows=20))
     rhat = np.concatenate([np.ravel(tab[k]["r_hat"]) for k in sd.STREAM_PARAM_NAMES])
     ess = np.concatenate([np.ravel(tab[k]["ess_bulk"]) for k in sd.STREAM_PARAM_NAMES])
-    result.update(nuts_max_rhat=float(rhat.max()), nuts_min_ess_bulk=float(ess.min()),
-                  nuts_divergences=posterior.num_divergent,
-                  nuts_samples_per_s=posterior.samples_per_second,
-                  nuts_wall_s=posterior.warmup_time_s + posterior.sampling_time_s)
+    result.update(
+        nuts_max_rhat=float(rhat.max()),
+        nuts_min_ess_bulk=float(ess.min()),
+        nuts_divergences=posterior.num_divergent,
+        nuts_samples_per_s=posterior.samples_per_second,
+        nuts_wall_s=posterior.warmup_time_s + posterior.sampling_time_s,
+    )
     post_members = jax.vmap(lambda p: sd.stream_membership(p, model))(
-        jax.tree_util.tree_map(lambda a: a.reshape(-1, *a.shape[2:]), posterior.samples))
+        jax.tree_util.tree_map(lambda a: a.reshape(-1, *a.shape[2:]), posterior.samples)
+    )
     members = np.asarray(post_members.mean(axis=0))
     result["n_members_p50_posterior"] = int(np.sum(members > 0.5))
 
@@ -217,15 +248,20 @@ if not QUICK:
     axes[-1].set_xlim(-100, 20)
     fig.savefig(figure_path(args.figdir, "gd1_density_map.png"), dpi=120)
 
-    flat = jax.tree_util.tree_map(lambda a: np.asarray(a).reshape(-1, *a.shape[2:]),
-                                  posterior.samples)
+    flat = jax.tree_util.tree_map(
+        lambda a: np.asarray(a).reshape(-1, *a.shape[2:]), posterior.samples
+    )
     grid = np.linspace(-100, 20, 601)
     track = np.asarray(spline_eval(make_spline(track_knots), flat["track"], grid))
     width = np.exp(np.asarray(spline_eval(make_spline(track_knots), flat["ln_width"], grid)))
     lin = np.exp(np.asarray(spline_eval(make_spline(amp_knots), flat["ln_amp"], grid)))
     fig, axes = plt.subplots(2, 1, figsize=(10, 6), sharex=True, constrained_layout=True)
     axes[0].scatter(gd1.phi1, gd1.phi2, s=2, c="0.6")
-    for band, colour in [(track, "tab:red"), (track - width, "tab:blue"), (track + width, "tab:blue")]:
+    for band, colour in [
+        (track, "tab:red"),
+        (track - width, "tab:blue"),
+        (track + width, "tab:blue"),
+    ]:
         lo, mid, hi = np.percentile(band, [5, 50, 95], axis=0)
         axes[0].fill_between(grid, lo, hi, color=colour, alpha=0.35, lw=0)
         axes[0].plot(grid, mid, color=colour, lw=1)

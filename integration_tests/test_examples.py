@@ -14,12 +14,18 @@ EXAMPLES = sorted(p for p in (ROOT / "examples").glob("*.py") if not p.name.star
 
 def _run(script, *args, timeout):
     env = dict(os.environ, MPLBACKEND="Agg", JAX_PLATFORMS="cpu")
-    out = subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True,
-                         env=env, timeout=timeout, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, str(script), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        cwd=ROOT,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     last = out.stdout.strip().splitlines()[-1]
     assert last.startswith("RESULT "), last
-    return json.loads(last[len("RESULT "):])
+    return json.loads(last[len("RESULT ") :])
 
 
 def _check_gd1(r):

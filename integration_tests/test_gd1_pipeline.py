@@ -17,8 +17,13 @@ def gd1_fit():
     gd1 = sd.datasets.load_gd1()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = sd.prepare_stream_model(gd1.phi1, gd1.phi2, amp_knots=ref.AMP_KNOTS,
-                                        track_knots=ref.TRACK_KNOTS, bg_knots=ref.BG_KNOTS)
+        model = sd.prepare_stream_model(
+            gd1.phi1,
+            gd1.phi2,
+            amp_knots=ref.AMP_KNOTS,
+            track_knots=ref.TRACK_KNOTS,
+            bg_knots=ref.BG_KNOTS,
+        )
     p0 = sd.stream_histogram_init(gd1.phi1, gd1.phi2, model)
     fit = iu.minimize_lbfgs(sd.stream_objective, p0, args=(model,))
     return gd1, model, p0, fit
@@ -55,17 +60,30 @@ def test_reduced_nuts_and_membership(gd1_fit):
     neg_logpost = lambda p: model.n_data * sd.stream_objective(p, model)
     lap = iu.laplace(neg_logpost, fit.params)
     assert np.all(np.isfinite(np.asarray(lap.cov)))
-    post = iu.run_nuts(lambda p: -neg_logpost(p), fit.params, jax.random.key(0), num_warmup=60,
-                       num_samples=40, num_chains=2, init_scale=1e-3, progress_bar=False,
-                       initial_inverse_mass_matrix=jnp.diag(lap.cov), initial_step_size=0.5)
+    post = iu.run_nuts(
+        lambda p: -neg_logpost(p),
+        fit.params,
+        jax.random.key(0),
+        num_warmup=60,
+        num_samples=40,
+        num_chains=2,
+        init_scale=1e-3,
+        progress_bar=False,
+        initial_inverse_mass_matrix=jnp.diag(lap.cov),
+        initial_step_size=0.5,
+    )
     assert post.samples["track"].shape == (2, 40, 17)
     assert np.all(np.isfinite(np.asarray(post.logdensity)))
     tab = iu.summary(post.samples)
     assert np.all(np.isfinite(tab["track"]["r_hat"]))
     # the posterior stays near the optimum: track within 1 deg of the MAP track
-    assert np.max(np.abs(np.asarray(post.samples["track"]).mean(axis=(0, 1)) - fit.params["track"])) < 1.0
+    assert (
+        np.max(np.abs(np.asarray(post.samples["track"]).mean(axis=(0, 1)) - fit.params["track"]))
+        < 1.0
+    )
     members = jax.vmap(lambda p: sd.stream_membership(p, model))(
-        jax.tree_util.tree_map(lambda a: a[0], post.samples))
+        jax.tree_util.tree_map(lambda a: a[0], post.samples)
+    )
     assert members.shape == (40, 2960)
     assert np.all((members >= 0) & (members <= 1))
     # the expected number of stream stars is the stream integral, which is bounded by N

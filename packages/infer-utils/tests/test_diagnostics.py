@@ -49,9 +49,18 @@ def test_to_arviz(tmp_path):
     import jax
     from gaussians import INIT, log_post
 
-    res = iu.run_nuts(log_post, INIT, jax.random.key(0), num_warmup=50, num_samples=50,
-                      num_chains=2, progress_bar=False)
+    res = iu.run_nuts(
+        log_post,
+        INIT,
+        jax.random.key(0),
+        num_warmup=50,
+        num_samples=50,
+        num_chains=2,
+        progress_bar=False,
+    )
     idata = iu.to_arviz(res)
     assert idata.posterior["bc"].shape[:2] == (2, 50)
     assert "diverging" in idata.sample_stats
-    np.testing.assert_allclose(az.rhat(idata)["a"].values, iu.split_rhat(res.samples["a"]), rtol=1e-8)
+    np.testing.assert_allclose(
+        az.rhat(idata)["a"].values, iu.split_rhat(res.samples["a"]), rtol=1e-8
+    )

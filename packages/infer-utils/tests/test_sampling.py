@@ -24,8 +24,16 @@ def _check_moments(draws, ess, *, cov_atol):
 
 @pytest.fixture(scope="module")
 def nuts_result():
-    return iu.run_nuts(log_post, INIT, jax.random.key(0), num_warmup=400, num_samples=1000,
-                       num_chains=2, init_scale=1.0, progress_bar=False)
+    return iu.run_nuts(
+        log_post,
+        INIT,
+        jax.random.key(0),
+        num_warmup=400,
+        num_samples=1000,
+        num_chains=2,
+        init_scale=1.0,
+        progress_bar=False,
+    )
 
 
 def test_blackjax_nuts_recovers_gaussian(nuts_result):
@@ -42,15 +50,29 @@ def test_blackjax_nuts_recovers_gaussian(nuts_result):
 
 
 def test_nuts_dense_mass_matrix_adapts_to_covariance():
-    res = iu.run_nuts(log_post, INIT, jax.random.key(3), num_warmup=600, num_samples=300,
-                      num_chains=1, dense_mass=True, progress_bar=False)
+    res = iu.run_nuts(
+        log_post,
+        INIT,
+        jax.random.key(3),
+        num_warmup=600,
+        num_samples=300,
+        num_chains=1,
+        dense_mass=True,
+        progress_bar=False,
+    )
     assert res.inverse_mass_matrix.shape == (1, 3, 3)
     np.testing.assert_allclose(res.inverse_mass_matrix[0], COV, atol=0.35)
 
 
 def test_nuts_checkpoint_resume_reproduces_uninterrupted_run(tmp_path):
-    kw = dict(num_warmup=150, num_samples=120, num_chains=2, init_scale=0.5, chunk_size=40,
-              progress_bar=False)
+    kw = dict(
+        num_warmup=150,
+        num_samples=120,
+        num_chains=2,
+        init_scale=0.5,
+        chunk_size=40,
+        progress_bar=False,
+    )
     ref = iu.run_nuts(log_post, INIT, jax.random.key(7), **kw)
     ckpt = tmp_path / "run.ckpt"
 
@@ -65,11 +87,14 @@ def test_nuts_checkpoint_resume_reproduces_uninterrupted_run(tmp_path):
             raise Killed
 
     with pytest.raises(Killed):
-        iu.run_nuts(log_post, INIT, jax.random.key(7), checkpoint=ckpt, callback=kill_after_five, **kw)
+        iu.run_nuts(
+            log_post, INIT, jax.random.key(7), checkpoint=ckpt, callback=kill_after_five, **kw
+        )
     assert ckpt.exists()
     resumed_calls = []
-    res = iu.run_nuts(log_post, INIT, jax.random.key(7), checkpoint=ckpt,
-                      callback=resumed_calls.append, **kw)
+    res = iu.run_nuts(
+        log_post, INIT, jax.random.key(7), checkpoint=ckpt, callback=resumed_calls.append, **kw
+    )
     # only the remaining sampling chunks ran (40 of 120 draws were already on disk)
     assert [c["phase"] for c in resumed_calls] == ["sampling", "sampling"]
     np.testing.assert_allclose(res.flat_samples, ref.flat_samples, rtol=1e-12, atol=1e-12)
@@ -83,8 +108,16 @@ def test_corrupt_checkpoint_is_detected(tmp_path):
     ckpt = tmp_path / "bad.ckpt"
     ckpt.write_bytes(b"PK\x03\x04 truncated")
     with pytest.raises(ValueError, match="unreadable or truncated"):
-        iu.run_nuts(log_post, INIT, jax.random.key(0), num_warmup=10, num_samples=10,
-                    num_chains=1, checkpoint=ckpt, progress_bar=False)
+        iu.run_nuts(
+            log_post,
+            INIT,
+            jax.random.key(0),
+            num_warmup=10,
+            num_samples=10,
+            num_chains=1,
+            checkpoint=ckpt,
+            progress_bar=False,
+        )
 
 
 def test_nuts_bad_input():
@@ -102,8 +135,15 @@ def _numpyro_model():
 
 @pytest.mark.parametrize("forward", [False, True])
 def test_numpyro_nuts_reverse_and_forward_mode(forward):
-    res = iu.run_numpyro_nuts(_numpyro_model, jax.random.key(1), num_warmup=300, num_samples=800,
-                              num_chains=2, forward_mode_differentiation=forward, progress_bar=False)
+    res = iu.run_numpyro_nuts(
+        _numpyro_model,
+        jax.random.key(1),
+        num_warmup=300,
+        num_samples=800,
+        num_chains=2,
+        forward_mode_differentiation=forward,
+        progress_bar=False,
+    )
     x = np.asarray(res.samples["x"])
     assert x.shape == (2, 800, 3)
     ess = np.array([iu.ess_bulk(x[..., i]) for i in range(3)])
@@ -115,8 +155,16 @@ def test_svi_multivariate_normal_guide_recovers_covariance():
     model = iu.model_from_logdensity(log_post, INIT)
     # decaying step size so the final iterate is not dominated by gradient noise
     opt = optax.adam(optax.exponential_decay(0.03, transition_steps=4000, decay_rate=0.02))
-    res = iu.run_svi(model, jax.random.key(2), guide="AutoMultivariateNormal", num_steps=4000,
-                     optimizer=opt, num_particles=4, num_samples=4000, progress_bar=False)
+    res = iu.run_svi(
+        model,
+        jax.random.key(2),
+        guide="AutoMultivariateNormal",
+        num_steps=4000,
+        optimizer=opt,
+        num_particles=4,
+        num_samples=4000,
+        progress_bar=False,
+    )
     v = to_vec(res.samples)
     np.testing.assert_allclose(v.mean(0), MEAN, atol=0.1)
     np.testing.assert_allclose(np.cov(v.T), COV, atol=0.2)
@@ -126,8 +174,16 @@ def test_svi_multivariate_normal_guide_recovers_covariance():
 def test_svi_autonormal_gets_means_and_underestimates_correlated_variance():
     model = iu.model_from_logdensity(log_post, INIT)
     opt = optax.adam(optax.exponential_decay(0.03, transition_steps=4000, decay_rate=0.02))
-    res = iu.run_svi(model, jax.random.key(2), guide="AutoNormal", num_steps=4000,
-                     optimizer=opt, num_particles=4, num_samples=4000, progress_bar=False)
+    res = iu.run_svi(
+        model,
+        jax.random.key(2),
+        guide="AutoNormal",
+        num_steps=4000,
+        optimizer=opt,
+        num_particles=4,
+        num_samples=4000,
+        progress_bar=False,
+    )
     v = to_vec(res.samples)
     np.testing.assert_allclose(v.mean(0), MEAN, atol=0.1)
     # the mean-field optimum has variances 1 / diag(precision) (a closed form)
@@ -135,10 +191,18 @@ def test_svi_autonormal_gets_means_and_underestimates_correlated_variance():
 
 
 def test_svi_bounded_model_and_bad_guide():
-    model = iu.model_from_logdensity(lambda p: -0.5 * ((p["s"] - 2.0) / 0.3) ** 2,
-                                     {"s": 1.0}, bounds={"s": (0.0, None)})
-    res = iu.run_svi(model, jax.random.key(0), guide="AutoNormal", num_steps=2000,
-                     learning_rate=0.02, num_samples=2000, progress_bar=False)
+    model = iu.model_from_logdensity(
+        lambda p: -0.5 * ((p["s"] - 2.0) / 0.3) ** 2, {"s": 1.0}, bounds={"s": (0.0, None)}
+    )
+    res = iu.run_svi(
+        model,
+        jax.random.key(0),
+        guide="AutoNormal",
+        num_steps=2000,
+        learning_rate=0.02,
+        num_samples=2000,
+        progress_bar=False,
+    )
     s = np.asarray(res.samples["s"])
     assert np.all(s > 0) and abs(s.mean() - 2.0) < 0.05
     with pytest.raises(ValueError, match="guide must be one of"):

@@ -1,4 +1,4 @@
-"""Independent float64 reference of the GD-1 stream objective: scipy splines + numpy + scipy Simpson.
+"""Independent float64 reference of the GD-1 stream objective (scipy splines, numpy, Simpson).
 
 Written from the model definition, sharing no code with jaxstro.splinedens: the rate is
 evaluated on the full 2-D (phi1 x phi2) mesh and integrated with nested
@@ -26,11 +26,17 @@ def log_rate(phi1, phi2, p):
 
 def objective(p, phi1, phi2, *, step=0.1, window=((-100.0, 20.0), (-7.0, 5.0))):
     p = {k: np.asarray(v, dtype=np.float64) for k, v in p.items()}
-    g1 = np.linspace(window[0][0], window[0][1], int(round((window[0][1] - window[0][0]) / step)) + 1)
-    g2 = np.linspace(window[1][0], window[1][1], int(round((window[1][1] - window[1][0]) / step)) + 1)
+    g1 = np.linspace(
+        window[0][0], window[0][1], int(round((window[0][1] - window[0][0]) / step)) + 1
+    )
+    g2 = np.linspace(
+        window[1][0], window[1][1], int(round((window[1][1] - window[1][0]) / step)) + 1
+    )
     P1, P2 = np.meshgrid(g1, g2, indexing="ij")
     rate = np.exp(log_rate(P1.ravel(), P2.ravel(), p)).reshape(P1.shape)
     integral = simpson(simpson(rate, x=g2, axis=1), x=g1)
     loglike = np.sum(log_rate(phi1, phi2, p)) - integral
-    logprior = sum(np.sum(norm.logpdf(p[k][1:], p[k][:-1], 1.0)) for k in ("ln_amp", "track", "ln_width"))
+    logprior = sum(
+        np.sum(norm.logpdf(p[k][1:], p[k][:-1], 1.0)) for k in ("ln_amp", "track", "ln_width")
+    )
     return -(loglike + logprior) / phi1.size

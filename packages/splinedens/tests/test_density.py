@@ -13,8 +13,9 @@ def test_log_normal_and_random_walk_prior_match_scipy():
     x = np.linspace(-3, 3, 13)
     np.testing.assert_allclose(sd.log_normal(x, 0.4, 1.7), norm.logpdf(x, 0.4, 1.7), rtol=1e-13)
     v = np.array([0.1, 0.5, -0.3, 2.0])
-    np.testing.assert_allclose(sd.random_walk_log_prior(v, 0.5),
-                               norm.logpdf(v[1:], v[:-1], 0.5).sum(), rtol=1e-13)
+    np.testing.assert_allclose(
+        sd.random_walk_log_prior(v, 0.5), norm.logpdf(v[1:], v[:-1], 0.5).sum(), rtol=1e-13
+    )
 
 
 def test_poisson_mixture_membership():
@@ -43,8 +44,9 @@ def test_spline_density_1d_matches_scipy_reference():
     grid = np.linspace(-3, 3, 601)
     spl = IUS(knots, vals, k=3)
     expect = spl(x).sum() - simpson(np.exp(spl(grid)), x=grid)
-    np.testing.assert_allclose(sd.spline_density_1d_loglike(jnp.asarray(vals), tables), expect,
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        sd.spline_density_1d_loglike(jnp.asarray(vals), tables), expect, rtol=1e-12
+    )
     with pytest.raises(ValueError, match="non-finite"):
         sd.prepare_spline_density_1d(np.array([0.0, np.nan]), knots)
     with pytest.raises(ValueError, match="non-empty"):

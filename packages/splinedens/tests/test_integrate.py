@@ -16,7 +16,9 @@ def test_weights_match_scipy(n, uniform):
     x = np.linspace(-1, 2, n) if uniform else np.sort(RNG.uniform(-1, 2, n))
     y = RNG.normal(size=n)
     np.testing.assert_allclose(sd.simpson_weights(x) @ y, simpson(y, x=x), rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(sd.trapezoid_weights(x) @ y, trapezoid(y, x=x), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        sd.trapezoid_weights(x) @ y, trapezoid(y, x=x), rtol=1e-12, atol=1e-12
+    )
 
 
 def test_simpson_exact_for_cubics_on_odd_grids():
@@ -29,8 +31,9 @@ def test_log_simpson_far_below_underflow():
     log_f = -0.5 * x**2 - 1000.0  # exp underflows to 0 in float64
     expect = np.log(simpson(np.exp(-0.5 * x**2), x=x)) - 1000.0
     np.testing.assert_allclose(sd.log_simpson(log_f, x), expect, rtol=1e-13)
-    np.testing.assert_allclose(sd.log_trapezoid(log_f, x),
-                               np.log(trapezoid(np.exp(-0.5 * x**2), x=x)) - 1000.0, rtol=1e-13)
+    np.testing.assert_allclose(
+        sd.log_trapezoid(log_f, x), np.log(trapezoid(np.exp(-0.5 * x**2), x=x)) - 1000.0, rtol=1e-13
+    )
 
 
 def test_log_2d_matches_nested_scipy_and_axis_argument():
@@ -38,8 +41,9 @@ def test_log_2d_matches_nested_scipy_and_axis_argument():
     f = np.exp(-((x[:, None] - 0.3) ** 2) - y[None, :] ** 2)
     expect = np.log(simpson(simpson(f, x=y, axis=1), x=x))
     np.testing.assert_allclose(sd.log_integrate_2d(np.log(f), x, y), expect, rtol=1e-12)
-    np.testing.assert_allclose(sd.log_simpson(np.log(f), x, axis=0),
-                               np.log(simpson(f, x=x, axis=0)), rtol=1e-12)
+    np.testing.assert_allclose(
+        sd.log_simpson(np.log(f), x, axis=0), np.log(simpson(f, x=x, axis=0)), rtol=1e-12
+    )
 
 
 def test_gradients_and_jit():

@@ -55,8 +55,11 @@ def test_gradients_jit_vmap():
     jitted = jax.jit(lambda y: sd.spline_eval(spl, y, x))
     np.testing.assert_allclose(jitted(jnp.asarray(Y)), sd.spline_eval(spl, Y, x), atol=0)
     batch = jnp.asarray(RNG.normal(size=(5, 11)))
-    np.testing.assert_allclose(jax.vmap(lambda y: sd.spline_eval(spl, y, x))(batch),
-                               sd.spline_eval(spl, batch, x), atol=1e-13)
+    np.testing.assert_allclose(
+        jax.vmap(lambda y: sd.spline_eval(spl, y, x))(batch),
+        sd.spline_eval(spl, batch, x),
+        atol=1e-13,
+    )
 
 
 def test_bad_knots_and_values():

@@ -19,14 +19,23 @@ def gd1():
 def model(gd1):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return sd.prepare_stream_model(gd1.phi1, gd1.phi2, amp_knots=ref.AMP_KNOTS,
-                                       track_knots=ref.TRACK_KNOTS, bg_knots=ref.BG_KNOTS)
+        return sd.prepare_stream_model(
+            gd1.phi1,
+            gd1.phi2,
+            amp_knots=ref.AMP_KNOTS,
+            track_knots=ref.TRACK_KNOTS,
+            bg_knots=ref.BG_KNOTS,
+        )
 
 
 def _random_params(seed):
     rng = np.random.default_rng(seed)
-    return {"ln_amp": rng.uniform(0, 3, 31), "track": rng.uniform(-2, 1, 17),
-            "ln_width": rng.uniform(-1.5, 0, 17), "ln_bg": rng.uniform(-1, 1, 7)}
+    return {
+        "ln_amp": rng.uniform(0, 3, 31),
+        "track": rng.uniform(-2, 1, 17),
+        "ln_width": rng.uniform(-1.5, 0, 17),
+        "ln_bg": rng.uniform(-1, 1, 7),
+    }
 
 
 def test_gd1_dataset():
@@ -63,9 +72,14 @@ def test_gradients_jit_vmap(gd1):
     # a reduced model (coarse grid, first 300 stars) keeps the finite-difference check fast
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        small = sd.prepare_stream_model(gd1.phi1[:300], gd1.phi2[:300], amp_knots=ref.AMP_KNOTS,
-                                        track_knots=ref.TRACK_KNOTS, bg_knots=ref.BG_KNOTS,
-                                        grid_step=1.0)
+        small = sd.prepare_stream_model(
+            gd1.phi1[:300],
+            gd1.phi2[:300],
+            amp_knots=ref.AMP_KNOTS,
+            track_knots=ref.TRACK_KNOTS,
+            bg_knots=ref.BG_KNOTS,
+            grid_step=1.0,
+        )
     p = {k: jnp.asarray(v) for k, v in _random_params(3).items()}
     check_grads(lambda q: sd.stream_objective(q, small), (p,), order=1, modes=("fwd", "rev"))
     f = jax.jit(sd.stream_objective)
@@ -102,8 +116,13 @@ def test_bad_input(gd1):
     with pytest.raises(ValueError, match="phi1 is empty"):
         sd.prepare_stream_model([], [], **kw)
     with pytest.raises(ValueError, match="knots must be strictly increasing"):
-        sd.prepare_stream_model(gd1.phi1, gd1.phi2, amp_knots=ref.AMP_KNOTS[::-1],
-                                track_knots=ref.TRACK_KNOTS, bg_knots=ref.BG_KNOTS)
+        sd.prepare_stream_model(
+            gd1.phi1,
+            gd1.phi2,
+            amp_knots=ref.AMP_KNOTS[::-1],
+            track_knots=ref.TRACK_KNOTS,
+            bg_knots=ref.BG_KNOTS,
+        )
     with pytest.warns(UserWarning, match="1 of 2960 data points lie outside"):
         model = sd.prepare_stream_model(gd1.phi1, gd1.phi2, grid_step=1.0, **kw)
     p = {k: jnp.asarray(v) for k, v in _random_params(0).items()}
@@ -116,9 +135,14 @@ def test_bad_input(gd1):
 def test_float32_path(gd1):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        m32 = sd.prepare_stream_model(gd1.phi1, gd1.phi2, amp_knots=ref.AMP_KNOTS,
-                                      track_knots=ref.TRACK_KNOTS, bg_knots=ref.BG_KNOTS,
-                                      dtype=jnp.float32)
+        m32 = sd.prepare_stream_model(
+            gd1.phi1,
+            gd1.phi2,
+            amp_knots=ref.AMP_KNOTS,
+            track_knots=ref.TRACK_KNOTS,
+            bg_knots=ref.BG_KNOTS,
+            dtype=jnp.float32,
+        )
     p = {k: jnp.asarray(v, dtype=jnp.float32) for k, v in _random_params(0).items()}
     v, g = jax.value_and_grad(sd.stream_objective)(p, m32)
     assert v.dtype == jnp.float32 and np.isfinite(v)

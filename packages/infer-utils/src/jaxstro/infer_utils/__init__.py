@@ -6,7 +6,11 @@ Pathfinder, diagnostics and ArviZ conversion.
 """
 
 from jaxstro.infer_utils._arviz import to_arviz
-from jaxstro.infer_utils._checkpoint import CheckpointMismatchError, load_checkpoint, save_checkpoint
+from jaxstro.infer_utils._checkpoint import (
+    CheckpointMismatchError,
+    load_checkpoint,
+    save_checkpoint,
+)
 from jaxstro.infer_utils._diagnostics import ess_bulk, ess_tail, format_summary, split_rhat, summary
 from jaxstro.infer_utils._laplace import LaplaceResult, laplace, laplace_sample
 from jaxstro.infer_utils._numpyro import (
@@ -18,7 +22,12 @@ from jaxstro.infer_utils._numpyro import (
     run_svi,
 )
 from jaxstro.infer_utils._nuts import NUTSResult, run_nuts
-from jaxstro.infer_utils._optimize import MinimizeResult, OptaxResult, minimize_lbfgs, minimize_optax
+from jaxstro.infer_utils._optimize import (
+    MinimizeResult,
+    OptaxResult,
+    minimize_lbfgs,
+    minimize_optax,
+)
 from jaxstro.infer_utils._params import (
     ParamLayout,
     check_param_names,
@@ -66,4 +75,6 @@ __all__ = [
     "split_rhat",
     "summary",
     "to_arviz",
+    "to_bounded",
+    "to_unbounded",
 ]

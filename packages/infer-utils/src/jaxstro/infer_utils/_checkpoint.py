@@ -46,8 +46,9 @@ def save_checkpoint(path: str | os.PathLike, tree: Any, meta: dict) -> None:
         raise
 
 
-def load_checkpoint(path: str | os.PathLike, template: Any, expected_meta: dict | None = None
-                    ) -> tuple[Any, dict]:
+def load_checkpoint(
+    path: str | os.PathLike, template: Any, expected_meta: dict | None = None
+) -> tuple[Any, dict]:
     """Read a checkpoint written by :func:`save_checkpoint` into the structure of ``template``.
 
     Raises CheckpointMismatchError if the number, shapes or dtypes of the stored arrays differ
@@ -61,21 +62,31 @@ def load_checkpoint(path: str | os.PathLike, template: Any, expected_meta: dict 
             if header.get("format") != _FORMAT:
                 raise ValueError(f"{path} is not a {_FORMAT} file")
             leaves = [data[f"leaf_{i:04d}"] for i in range(header["n_leaves"])]
-    except (OSError, KeyError, ValueError, json.JSONDecodeError, EOFError, zipfile.BadZipFile) as exc:
+    except (
+        OSError,
+        KeyError,
+        ValueError,
+        json.JSONDecodeError,
+        EOFError,
+        zipfile.BadZipFile,
+    ) as exc:
         raise ValueError(f"checkpoint {path} is unreadable or truncated: {exc}") from exc
     meta = header["meta"]
     for k, v in (expected_meta or {}).items():
         if meta.get(k) != v:
             raise CheckpointMismatchError(
                 f"checkpoint {path} was written by a different run: {k}={meta.get(k)!r}, "
-                f"this run has {v!r}; delete the file or pass another checkpoint path")
+                f"this run has {v!r}; delete the file or pass another checkpoint path"
+            )
     t_leaves, treedef = jax.tree_util.tree_flatten(template)
     if len(t_leaves) != len(leaves):
         raise CheckpointMismatchError(
-            f"checkpoint {path} holds {len(leaves)} arrays, this run expects {len(t_leaves)}")
+            f"checkpoint {path} holds {len(leaves)} arrays, this run expects {len(t_leaves)}"
+        )
     for i, (a, t) in enumerate(zip(leaves, t_leaves, strict=True)):
         if a.shape != np.shape(t) or a.dtype != np.asarray(t).dtype:
             raise CheckpointMismatchError(
                 f"checkpoint {path} array {i} has shape {a.shape} {a.dtype}, "
-                f"this run expects {np.shape(t)} {np.asarray(t).dtype}")
+                f"this run expects {np.shape(t)} {np.asarray(t).dtype}"
+            )
     return jax.tree_util.tree_unflatten(treedef, leaves), meta

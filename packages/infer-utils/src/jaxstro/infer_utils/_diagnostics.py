@@ -22,7 +22,9 @@ __all__ = ["split_rhat", "ess_bulk", "ess_tail", "summary", "format_summary"]
 def _as_chains(x, name="x") -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
     if x.ndim < 2 or x.shape[1] < 4:
-        raise ValueError(f"{name} must have shape (chains, draws, ...) with draws >= 4; got {x.shape}")
+        raise ValueError(
+            f"{name} must have shape (chains, draws, ...) with draws >= 4; got {x.shape}"
+        )
     return x
 
 
@@ -84,9 +86,14 @@ def summary(samples: Mapping[str, Any], *, is_divergent=None) -> dict[str, dict[
         pooled = x.reshape(-1, *x.shape[2:])
         q = np.quantile(pooled, [0.05, 0.5, 0.95], axis=0)
         table[name] = {
-            "mean": pooled.mean(axis=0), "sd": pooled.std(axis=0, ddof=1),
-            "q5": q[0], "median": q[1], "q95": q[2],
-            "ess_bulk": ess_bulk(x), "ess_tail": ess_tail(x), "r_hat": split_rhat(x),
+            "mean": pooled.mean(axis=0),
+            "sd": pooled.std(axis=0, ddof=1),
+            "q5": q[0],
+            "median": q[1],
+            "q95": q[2],
+            "ess_bulk": ess_bulk(x),
+            "ess_tail": ess_tail(x),
+            "r_hat": split_rhat(x),
         }
     if is_divergent is not None:
         table["_divergences"] = {"count": np.asarray(np.sum(is_divergent))}
@@ -104,7 +111,9 @@ def format_summary(table: Mapping[str, Mapping[str, Any]], *, max_rows: int = 60
         shape = np.shape(stats["mean"])
         for idx in np.ndindex(*shape) if shape else [()]:
             label = name + (str(list(idx)) if idx else "")
-            lines.append(f"{label:>16s}" + "".join(f"{np.asarray(stats[c])[idx]:10.4g}" for c in cols))
+            lines.append(
+                f"{label:>16s}" + "".join(f"{np.asarray(stats[c])[idx]:10.4g}" for c in cols)
+            )
             rows += 1
             if rows >= max_rows:
                 lines.append(f"{'...':>16s}")

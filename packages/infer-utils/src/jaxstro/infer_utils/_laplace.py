@@ -27,7 +27,9 @@ class LaplaceResult(NamedTuple):
     layout: ParamLayout
 
 
-def laplace(neg_log_post: Callable[..., jax.Array], map_params: Any, *, args: tuple = ()) -> LaplaceResult:
+def laplace(
+    neg_log_post: Callable[..., jax.Array], map_params: Any, *, args: tuple = ()
+) -> LaplaceResult:
     """Laplace approximation of ``exp(-neg_log_post)`` at ``map_params``.
 
     ``neg_log_post(params, *args)`` must be the full negative log posterior (not divided by
@@ -48,7 +50,8 @@ def laplace(neg_log_post: Callable[..., jax.Array], map_params: Any, *, args: tu
     if eig[0] <= 0:
         raise ValueError(
             f"Hessian of neg_log_post at map_params is not positive definite (smallest eigenvalue "
-            f"{eig[0]:.3g}); map_params is not a strict minimum - optimise first")
+            f"{eig[0]:.3g}); map_params is not a strict minimum - optimise first"
+        )
     L = jnp.linalg.cholesky(H)
     eye = jnp.eye(x.size, dtype=H.dtype)
     Linv = jax.scipy.linalg.solve_triangular(L, eye, lower=True)
@@ -56,8 +59,9 @@ def laplace(neg_log_post: Callable[..., jax.Array], map_params: Any, *, args: tu
     logdet = 2.0 * jnp.sum(jnp.log(jnp.diag(L)))
     log_z = -flat(x) + 0.5 * x.size * jnp.log(2 * jnp.pi) - 0.5 * logdet
     std = layout.unravel(jnp.sqrt(jnp.diag(cov)))
-    return LaplaceResult(mean=map_params, mean_flat=x, hessian=H, cov=cov, std=std,
-                         log_evidence=log_z, layout=layout)
+    return LaplaceResult(
+        mean=map_params, mean_flat=x, hessian=H, cov=cov, std=std, log_evidence=log_z, layout=layout
+    )
 
 
 def laplace_sample(result: LaplaceResult, key: jax.Array, num_samples: int) -> Any:

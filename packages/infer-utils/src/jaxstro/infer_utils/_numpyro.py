@@ -67,7 +67,9 @@ def model_from_logdensity(
     bounds = dict(bounds or {})
     unknown = sorted(set(bounds) - set(template))
     if unknown:
-        raise ValueError(f"bounds has unknown parameter names {unknown}; accepted: {sorted(template)}")
+        raise ValueError(
+            f"bounds has unknown parameter names {unknown}; accepted: {sorted(template)}"
+        )
 
     def support(name):
         lo, hi = bounds.get(name, (None, None))
@@ -82,8 +84,10 @@ def model_from_logdensity(
     shapes = {k: tuple(np.shape(v)) for k, v in template.items()}
 
     def model():
-        params = {k: numpyro.sample(k, dist.ImproperUniform(support(k), (), event_shape=shape))
-                  for k, shape in shapes.items()}
+        params = {
+            k: numpyro.sample(k, dist.ImproperUniform(support(k), (), event_shape=shape))
+            for k, shape in shapes.items()
+        }
         numpyro.factor("logdensity", logdensity_fn(params))
 
     return model
@@ -107,13 +111,23 @@ def run_numpyro_nuts(
     """NUTS on a numpyro model; ``forward_mode_differentiation=True`` uses ``jax.jacfwd``
     (for models with ``lax.while_loop``/``fori_loop`` bodies that reverse mode cannot handle,
     and for the layer-by-layer radiative transfer)."""
-    kernel = NUTS(model, target_accept_prob=target_accept, dense_mass=dense_mass,
-                  forward_mode_differentiation=forward_mode_differentiation,
-                  init_strategy=init_to_value(values=init_params) if init_params else
-                  numpyro.infer.init_to_uniform)
-    mcmc = MCMC(kernel, num_warmup=num_warmup, num_samples=num_samples, num_chains=num_chains,
-                chain_method=chain_method if num_chains > 1 else "sequential",
-                progress_bar=progress_bar)
+    kernel = NUTS(
+        model,
+        target_accept_prob=target_accept,
+        dense_mass=dense_mass,
+        forward_mode_differentiation=forward_mode_differentiation,
+        init_strategy=init_to_value(values=init_params)
+        if init_params
+        else numpyro.infer.init_to_uniform,
+    )
+    mcmc = MCMC(
+        kernel,
+        num_warmup=num_warmup,
+        num_samples=num_samples,
+        num_chains=num_chains,
+        chain_method=chain_method if num_chains > 1 else "sequential",
+        progress_bar=progress_bar,
+    )
     mcmc.run(key, *model_args, extra_fields=("diverging",), **model_kwargs)
     samples = mcmc.get_samples(group_by_chain=True)
     div = mcmc.get_extra_fields(group_by_chain=True)["diverging"]
@@ -160,8 +174,10 @@ def run_svi(
     res = svi.run(key_run, num_steps, *model_args, progress_bar=progress_bar, **model_kwargs)
     if not jnp.isfinite(res.losses[-1]):
         raise FloatingPointError(
-            "SVI loss became non-finite; lower learning_rate or start closer (init_params)")
-    samples = g.sample_posterior(key_sample, res.params, *model_args,
-                                 sample_shape=(num_samples,), **model_kwargs)
+            "SVI loss became non-finite; lower learning_rate or start closer (init_params)"
+        )
+    samples = g.sample_posterior(
+        key_sample, res.params, *model_args, sample_shape=(num_samples,), **model_kwargs
+    )
     samples = {k: v for k, v in samples.items() if k != "logdensity"}
     return SVIResult(params=res.params, losses=res.losses, samples=samples, guide=g)

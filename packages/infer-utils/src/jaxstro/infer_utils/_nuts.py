@@ -115,10 +115,16 @@ def run_nuts(
         loses at most one chunk, and the resumed chains equal the uninterrupted ones.
     callback : called after every chunk with ``{"phase", "step", "total"}``.
 
+    Notes
+    -----
     Each chain adapts its own step size and mass matrix (as Stan does).
     """
-    for name, val, lo in [("num_warmup", num_warmup, 0), ("num_samples", num_samples, 1),
-                          ("num_chains", num_chains, 1), ("chunk_size", chunk_size, 1)]:
+    for name, val, lo in [
+        ("num_warmup", num_warmup, 0),
+        ("num_samples", num_samples, 1),
+        ("num_chains", num_chains, 1),
+        ("chunk_size", chunk_size, 1),
+    ]:
         if int(val) != val or val < lo:
             raise ValueError(f"{name} must be an integer >= {lo}; got {val!r}")
     if not 0.0 < target_accept < 1.0:
@@ -137,7 +143,8 @@ def run_nuts(
         if positions.shape != (num_chains, dim):
             raise ValueError(
                 f"chain_inits must have a leading axis of num_chains={num_chains}; "
-                f"got flat shape {positions.shape}")
+                f"got flat shape {positions.shape}"
+            )
     else:
         noise = jax.random.normal(key_init, (num_chains, dim), dtype=x0.dtype)
         positions = x0[None, :] + init_scale * noise
@@ -154,8 +161,10 @@ def run_nuts(
         imm0 = jnp.asarray(initial_inverse_mass_matrix, dtype=x0.dtype)
         want = (dim, dim) if dense_mass else (dim,)
         if imm0.shape != want:
-            raise ValueError(f"initial_inverse_mass_matrix must have shape {want} "
-                             f"(dense_mass={dense_mass}); got {imm0.shape}")
+            raise ValueError(
+                f"initial_inverse_mass_matrix must have shape {want} "
+                f"(dense_mass={dense_mass}); got {imm0.shape}"
+            )
     if not initial_step_size > 0:
         raise ValueError(f"initial_step_size must be > 0; got {initial_step_size}")
 
@@ -170,19 +179,38 @@ def run_nuts(
         return _Adapt(ss, mm, jnp.exp(ss.log_step_size), mm.inverse_mass_matrix)
 
     def one_chain_warm(key, state, ad, stage, is_end):
-        new_state, info = kernel(key, state, logdens_flat, ad.step_size, ad.inverse_mass_matrix,
-                                 max_num_doublings=max_num_doublings)
+        new_state, info = kernel(
+            key,
+            state,
+            logdens_flat,
+            ad.step_size,
+            ad.inverse_mass_matrix,
+            max_num_doublings=max_num_doublings,
+        )
         ss = da_update(ad.ss, info.acceptance_rate)
-        mm = jax.lax.cond(stage == 1, lambda m: mm_update(m, new_state.position), lambda m: m, ad.mm)
+        mm = jax.lax.cond(
+            stage == 1, lambda m: mm_update(m, new_state.position), lambda m: m, ad.mm
+        )
         ad = _Adapt(ss, mm, jnp.exp(ss.log_step_size), ad.inverse_mass_matrix)
         ad = jax.lax.cond(is_end, slow_final, lambda a: a, ad)
         return new_state, ad, info.is_divergent
 
     def one_chain_sample(key, state, ad):
-        new_state, info = kernel(key, state, logdens_flat, ad.step_size, ad.inverse_mass_matrix,
-                                 max_num_doublings=max_num_doublings)
-        out = (new_state.position, new_state.logdensity, info.is_divergent, info.acceptance_rate,
-               info.num_integration_steps)
+        new_state, info = kernel(
+            key,
+            state,
+            logdens_flat,
+            ad.step_size,
+            ad.inverse_mass_matrix,
+            max_num_doublings=max_num_doublings,
+        )
+        out = (
+            new_state.position,
+            new_state.logdensity,
+            info.is_divergent,
+            info.acceptance_rate,
+            info.num_integration_steps,
+        )
         return new_state, out
 
     @jax.jit
@@ -191,8 +219,11 @@ def run_nuts(
             st, ad = carry
             i, sg, end = xs
             keys = jax.random.split(jax.random.fold_in(key_warm, i), num_chains)
-            st, ad, div = jax.vmap(one_chain_warm, in_axes=(0, 0, 0, None, None))(keys, st, ad, sg, end)
+            st, ad, div = jax.vmap(one_chain_warm, in_axes=(0, 0, 0, None, None))(
+                keys, st, ad, sg, end
+            )
             return (st, ad), div
+
         (states, adapt), divs = jax.lax.scan(body, (states, adapt), (idx, stage, is_end))
         return states, adapt, jnp.sum(divs, axis=0)
 
@@ -201,6 +232,7 @@ def run_nuts(
         def body(st, i):
             keys = jax.random.split(jax.random.fold_in(key_samp, i), num_chains)
             return jax.vmap(one_chain_sample)(keys, st, adapt)
+
         states, outs = jax.lax.scan(body, states, idx)
         return states, jax.tree_util.tree_map(lambda a: jnp.swapaxes(a, 0, 1), outs)
 
@@ -216,11 +248,18 @@ def run_nuts(
         "warmup_divergent": np.zeros((num_chains,), dtype=int_dtype),
     }
     phase, step = "warmup", 0
-    settings = dict(num_warmup=int(num_warmup), num_samples=int(num_samples),
-                    num_chains=int(num_chains), dim=dim, target_accept=float(target_accept),
-                    dense_mass=bool(dense_mass), max_num_doublings=int(max_num_doublings),
-                    initial_step_size=float(initial_step_size),
-                    key=_key_meta(key), init=[float(v) for v in np.asarray(positions).ravel()[:64]])
+    settings = dict(
+        num_warmup=int(num_warmup),
+        num_samples=int(num_samples),
+        num_chains=int(num_chains),
+        dim=dim,
+        target_accept=float(target_accept),
+        dense_mass=bool(dense_mass),
+        max_num_doublings=int(max_num_doublings),
+        initial_step_size=float(initial_step_size),
+        key=_key_meta(key),
+        init=[float(v) for v in np.asarray(positions).ravel()[:64]],
+    )
     if checkpoint is not None and pathlib.Path(checkpoint).exists():
         template = {"states": states, "adapt": adapt, "outputs": outputs}
         tree, meta = load_checkpoint(checkpoint, template, expected_meta=settings)
@@ -230,26 +269,42 @@ def run_nuts(
 
     def save(phase_, step_):
         if checkpoint is not None:
-            save_checkpoint(checkpoint, {"states": states, "adapt": adapt, "outputs": outputs},
-                            dict(settings, phase=phase_, step=step_))
+            save_checkpoint(
+                checkpoint,
+                {"states": states, "adapt": adapt, "outputs": outputs},
+                dict(settings, phase=phase_, step=step_),
+            )
 
-    schedule = np.asarray(build_schedule(num_warmup), dtype=int).reshape(-1, 2) if num_warmup else \
-        np.zeros((0, 2), dtype=int)
+    schedule = (
+        np.asarray(build_schedule(num_warmup), dtype=int).reshape(-1, 2)
+        if num_warmup
+        else np.zeros((0, 2), dtype=int)
+    )
     bar = None
     if progress_bar:
         from tqdm.auto import tqdm
 
         done = step if phase == "warmup" else num_warmup + step
-        bar = tqdm(total=num_warmup + num_samples, initial=done, desc=f"NUTS {num_chains} chains",
-                   unit="step", leave=False)
+        bar = tqdm(
+            total=num_warmup + num_samples,
+            initial=done,
+            desc=f"NUTS {num_chains} chains",
+            unit="step",
+            leave=False,
+        )
 
     t_warm0 = time.perf_counter()
     try:
         while phase == "warmup" and step < num_warmup:
             n = min(chunk_size, num_warmup - step)
             idx = jnp.arange(step, step + n)
-            states, adapt, divs = warm_chunk(states, adapt, idx, jnp.asarray(schedule[step:step + n, 0]),
-                                             jnp.asarray(schedule[step:step + n, 1], dtype=bool))
+            states, adapt, divs = warm_chunk(
+                states,
+                adapt,
+                idx,
+                jnp.asarray(schedule[step : step + n, 0]),
+                jnp.asarray(schedule[step : step + n, 1], dtype=bool),
+            )
             outputs["warmup_divergent"] = outputs["warmup_divergent"] + np.asarray(divs)
             step += n
             save("warmup", step)
@@ -267,15 +322,25 @@ def run_nuts(
         while step < num_samples:
             n = min(chunk_size, num_samples - step)
             states, outs = sample_chunk(states, adapt, jnp.arange(step, step + n))
-            for name, arr in zip(["position", "logdensity", "is_divergent", "acceptance_rate",
-                                  "num_integration_steps"], outs, strict=True):
-                outputs[name][:, step:step + n] = np.asarray(arr)
+            for name, arr in zip(
+                [
+                    "position",
+                    "logdensity",
+                    "is_divergent",
+                    "acceptance_rate",
+                    "num_integration_steps",
+                ],
+                outs,
+                strict=True,
+            ):
+                outputs[name][:, step : step + n] = np.asarray(arr)
             step += n
             save(phase, step)
             if bar is not None:
                 bar.update(n)
-                bar.set_postfix(phase="sampling",
-                                divergences=int(outputs["is_divergent"][:, :step].sum()))
+                bar.set_postfix(
+                    phase="sampling", divergences=int(outputs["is_divergent"][:, :step].sum())
+                )
             if callback is not None:
                 callback({"phase": "sampling", "step": step, "total": num_samples})
         t_end = time.perf_counter()
@@ -286,10 +351,16 @@ def run_nuts(
     flat = jnp.asarray(outputs["position"])
     samples = jax.vmap(jax.vmap(layout.unravel))(flat)
     return NUTSResult(
-        samples=samples, flat_samples=flat, logdensity=jnp.asarray(outputs["logdensity"]),
+        samples=samples,
+        flat_samples=flat,
+        logdensity=jnp.asarray(outputs["logdensity"]),
         is_divergent=jnp.asarray(outputs["is_divergent"]),
         acceptance_rate=jnp.asarray(outputs["acceptance_rate"]),
         num_integration_steps=jnp.asarray(outputs["num_integration_steps"]),
-        step_size=adapt.step_size, inverse_mass_matrix=adapt.inverse_mass_matrix,
+        step_size=adapt.step_size,
+        inverse_mass_matrix=adapt.inverse_mass_matrix,
         num_warmup_divergent=jnp.asarray(outputs["warmup_divergent"]),
-        warmup_time_s=t_samp0 - t_warm0, sampling_time_s=t_end - t_samp0, layout=layout)
+        warmup_time_s=t_samp0 - t_warm0,
+        sampling_time_s=t_end - t_samp0,
+        layout=layout,
+    )

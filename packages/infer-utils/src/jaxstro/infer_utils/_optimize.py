@@ -15,7 +15,13 @@ from jax.flatten_util import ravel_pytree
 
 from jaxstro.infer_utils._params import ParamLayout, flat_bounds, make_layout
 
-__all__ = ["MinimizeResult", "OptaxResult", "minimize_lbfgs", "minimize_optax", "check_finite_objective"]
+__all__ = [
+    "MinimizeResult",
+    "OptaxResult",
+    "minimize_lbfgs",
+    "minimize_optax",
+    "check_finite_objective",
+]
 
 
 class MinimizeResult(NamedTuple):
@@ -46,12 +52,14 @@ def check_finite_objective(value, grad_flat, *, what: str = "objective") -> None
     if not np.isfinite(value):
         raise ValueError(
             f"{what} is not finite at the initial parameters (got {value}); "
-            "pass init_params inside the support of the model")
+            "pass init_params inside the support of the model"
+        )
     bad = ~np.isfinite(np.asarray(grad_flat))
     if np.any(bad):
         raise ValueError(
             f"gradient of the {what} is not finite at the initial parameters "
-            f"in {int(bad.sum())} of {bad.size} components")
+            f"in {int(bad.sum())} of {bad.size} components"
+        )
 
 
 def minimize_lbfgs(
@@ -77,6 +85,8 @@ def minimize_lbfgs(
     ftol, gtol, maxls, maxcor, maxiter : passed to scipy's L-BFGS-B.
     progress : show a tqdm bar of iterations with the current objective.
 
+    Notes
+    -----
     The objective is evaluated in the dtype of ``init_params`` (float64 when x64 is enabled);
     scipy works in float64 on host. Raises ValueError if the initial objective or gradient
     is not finite.
@@ -104,7 +114,10 @@ def minimize_lbfgs(
         idx = np.flatnonzero((x0 < lo) | (x0 > hi))
         raise ValueError(
             "init_params lie outside bounds for "
-            + ", ".join(f"{layout.names[i]}={x0[i]:g} not in [{lo[i]:g}, {hi[i]:g}]" for i in idx[:5]))
+            + ", ".join(
+                f"{layout.names[i]}={x0[i]:g} not in [{lo[i]:g}, {hi[i]:g}]" for i in idx[:5]
+            )
+        )
     scipy_bounds = None if bounds is None else scipy.optimize.Bounds(lo, hi)
 
     bar = None
@@ -121,8 +134,14 @@ def minimize_lbfgs(
     t0 = time.perf_counter()
     try:
         res = scipy.optimize.minimize(
-            scipy_fun, x0, jac=True, method="L-BFGS-B", bounds=scipy_bounds, callback=callback,
-            options=dict(maxiter=maxiter, ftol=ftol, gtol=gtol, maxls=maxls, maxcor=maxcor))
+            scipy_fun,
+            x0,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=scipy_bounds,
+            callback=callback,
+            options=dict(maxiter=maxiter, ftol=ftol, gtol=gtol, maxls=maxls, maxcor=maxcor),
+        )
     finally:
         if bar is not None:
             bar.close()
@@ -134,9 +153,16 @@ def minimize_lbfgs(
     pg = np.where(at_lo | at_hi, 0.0, g)
     params = layout.unravel(jnp.asarray(res.x, dtype=dtype))
     return MinimizeResult(
-        params=params, fun=float(res.fun), grad_norm=float(np.max(np.abs(pg))) if pg.size else 0.0,
-        nit=int(res.nit), nfev=counts["nfev"], success=bool(res.success), message=str(res.message),
-        wall_time_s=wall, layout=layout)
+        params=params,
+        fun=float(res.fun),
+        grad_norm=float(np.max(np.abs(pg))) if pg.size else 0.0,
+        nit=int(res.nit),
+        nfev=counts["nfev"],
+        success=bool(res.success),
+        message=str(res.message),
+        wall_time_s=wall,
+        layout=layout,
+    )
 
 
 def minimize_optax(
@@ -164,5 +190,7 @@ def minimize_optax(
         return (new_params, state), (loss, params)
 
     state0 = optimizer.init(init_params)
-    (params, state), (losses, traj) = jax.lax.scan(step, (init_params, state0), None, length=num_steps)
+    (params, state), (losses, traj) = jax.lax.scan(
+        step, (init_params, state0), None, length=num_steps
+    )
     return OptaxResult(params=params, losses=losses, trajectory=traj, opt_state=state)

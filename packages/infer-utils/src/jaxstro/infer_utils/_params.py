@@ -39,11 +39,15 @@ def _leaf_names(params: Any) -> list[str]:
     names: list[str] = []
     leaves_with_path = jax.tree_util.tree_flatten_with_path(params)[0]
     for path, leaf in leaves_with_path:
-        base = "".join(
-            str(getattr(k, "key", getattr(k, "name", getattr(k, "idx", k)))) if i == 0
-            else f".{getattr(k, 'key', getattr(k, 'name', getattr(k, 'idx', k)))}"
-            for i, k in enumerate(path)
-        ) or "x"
+        base = (
+            "".join(
+                str(getattr(k, "key", getattr(k, "name", getattr(k, "idx", k))))
+                if i == 0
+                else f".{getattr(k, 'key', getattr(k, 'name', getattr(k, 'idx', k)))}"
+                for i, k in enumerate(path)
+            )
+            or "x"
+        )
         n = int(np.size(leaf))
         if np.ndim(leaf) == 0:
             names.append(base)
@@ -55,8 +59,9 @@ def _leaf_names(params: Any) -> list[str]:
 def make_layout(params: Any) -> ParamLayout:
     """Describe the flat layout of a parameter pytree (dict of scalars/arrays)."""
     flat, unravel = ravel_pytree(params)
-    return ParamLayout(unravel=unravel, size=int(flat.size), names=tuple(_leaf_names(params)),
-                       template=params)
+    return ParamLayout(
+        unravel=unravel, size=int(flat.size), names=tuple(_leaf_names(params)), template=params
+    )
 
 
 def flatten_params(params: Any) -> tuple[jax.Array, ParamLayout]:
@@ -65,8 +70,9 @@ def flatten_params(params: Any) -> tuple[jax.Array, ParamLayout]:
     return flat, make_layout(params)
 
 
-def check_param_names(params: Mapping[str, Any], expected: Mapping[str, Any], *, argname: str = "params"
-                      ) -> None:
+def check_param_names(
+    params: Mapping[str, Any], expected: Mapping[str, Any], *, argname: str = "params"
+) -> None:
     """Raise ValueError naming unknown, missing or wrongly shaped entries of a parameter dict."""
     if not isinstance(params, Mapping):
         raise TypeError(f"{argname} must be a dict of arrays; got {type(params).__name__}")
@@ -75,15 +81,17 @@ def check_param_names(params: Mapping[str, Any], expected: Mapping[str, Any], *,
     if unknown or missing:
         raise ValueError(
             f"{argname} has unknown names {unknown} and is missing {missing}; "
-            f"accepted names are {sorted(expected)}")
+            f"accepted names are {sorted(expected)}"
+        )
     for k, shape in expected.items():
         got = np.shape(params[k])
         if tuple(got) != tuple(shape):
             raise ValueError(f"{argname}[{k!r}] must have shape {tuple(shape)}; got {tuple(got)}")
 
 
-def flat_bounds(bounds: Mapping[str, tuple[Any, Any]] | None, layout: ParamLayout
-                ) -> tuple[np.ndarray, np.ndarray]:
+def flat_bounds(
+    bounds: Mapping[str, tuple[Any, Any]] | None, layout: ParamLayout
+) -> tuple[np.ndarray, np.ndarray]:
     """Per-entry (lower, upper) arrays for a flat vector from ``{name: (lo, hi)}``.
 
     Names not in ``bounds`` are unbounded; ``None`` in a pair means unbounded on that side.
@@ -97,7 +105,9 @@ def flat_bounds(bounds: Mapping[str, tuple[Any, Any]] | None, layout: ParamLayou
         raise TypeError("bounds given by name need a dict of parameters")
     unknown = sorted(set(bounds) - set(template))
     if unknown:
-        raise ValueError(f"bounds has unknown parameter names {unknown}; accepted: {sorted(template)}")
+        raise ValueError(
+            f"bounds has unknown parameter names {unknown}; accepted: {sorted(template)}"
+        )
     lo_tree, hi_tree = {}, {}
     for k, v in template.items():
         lo, hi = bounds.get(k, (None, None))

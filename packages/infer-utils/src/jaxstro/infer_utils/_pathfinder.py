@@ -39,8 +39,14 @@ def run_pathfinder(
     check_finite_objective(float(v0), ravel_pytree(g0)[0], what="log density")
     k_fit, k_draw = jax.random.split(key)
     state, _ = blackjax.vi.pathfinder.approximate(
-        k_fit, logdensity_fn, init_params, num_samples=num_elbo_samples, maxiter=maxiter,
-        ftol=ftol, gtol=gtol)
+        k_fit,
+        logdensity_fn,
+        init_params,
+        num_samples=num_elbo_samples,
+        maxiter=maxiter,
+        ftol=ftol,
+        gtol=gtol,
+    )
     if not np.isfinite(float(state.elbo)):
         raise FloatingPointError("Pathfinder found no approximation with a finite ELBO")
     samples, log_q = blackjax.vi.pathfinder.sample(k_draw, state, num_samples)

@@ -1,4 +1,4 @@
-"""jaxstro.opacity: Molecular cross sections (LPF, MODIT, PreMODIT), CIA and Rayleigh opacity in JAX.
+"""jaxstro.opacity: molecular cross sections (LPF, MODIT, PreMODIT), CIA, Rayleigh opacity.
 
 Not yet implemented: this package holds only its skeleton; the functionality
 arrives with issue #3. Importing it works so that the namespace and the

@@ -14,6 +14,12 @@ from jaxstro.splinedens._density import (
     poisson_process_loglike,
     random_walk_log_prior,
 )
+from jaxstro.splinedens._density1d import (
+    SplineDensity1D,
+    gaussian_rate_loglike,
+    prepare_spline_density_1d,
+    spline_density_1d_loglike,
+)
 from jaxstro.splinedens._integrate import (
     log_integrate,
     log_integrate_2d,
@@ -29,12 +35,6 @@ from jaxstro.splinedens._spline import (
     spline_eval,
     spline_integral,
     spline_integral_matrix,
-)
-from jaxstro.splinedens._density1d import (
-    SplineDensity1D,
-    gaussian_rate_loglike,
-    prepare_spline_density_1d,
-    spline_density_1d_loglike,
 )
 from jaxstro.splinedens._stream import (
     STREAM_PARAM_NAMES,

@@ -12,8 +12,12 @@ from jaxstro.splinedens._density import log_normal, poisson_process_loglike
 from jaxstro.splinedens._integrate import simpson_weights
 from jaxstro.splinedens._spline import make_spline, spline_design_matrix
 
-__all__ = ["SplineDensity1D", "prepare_spline_density_1d", "spline_density_1d_loglike",
-           "gaussian_rate_loglike"]
+__all__ = [
+    "SplineDensity1D",
+    "prepare_spline_density_1d",
+    "spline_density_1d_loglike",
+    "gaussian_rate_loglike",
+]
 
 
 class SplineDensity1D(NamedTuple):
@@ -37,10 +41,12 @@ def prepare_spline_density_1d(x, knots, *, window=None, n_grid=1001, dtype=None)
     lo, hi = window if window is not None else (spl.knots[0], spl.knots[-1])
     grid = np.linspace(lo, hi, int(n_grid))
     dt = dtype or jnp.asarray(0.0).dtype
-    return SplineDensity1D(W_data=jnp.asarray(spline_design_matrix(spl, x), dtype=dt),
-                           W_grid=jnp.asarray(spline_design_matrix(spl, grid), dtype=dt),
-                           w_grid=jnp.asarray(simpson_weights(grid), dtype=dt),
-                           knots=jnp.asarray(spl.knots, dtype=dt))
+    return SplineDensity1D(
+        W_data=jnp.asarray(spline_design_matrix(spl, x), dtype=dt),
+        W_grid=jnp.asarray(spline_design_matrix(spl, grid), dtype=dt),
+        w_grid=jnp.asarray(simpson_weights(grid), dtype=dt),
+        knots=jnp.asarray(spl.knots, dtype=dt),
+    )
 
 
 def spline_density_1d_loglike(values, tables: SplineDensity1D):

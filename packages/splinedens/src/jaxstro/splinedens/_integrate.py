@@ -71,8 +71,9 @@ def log_integrate(log_f, weights, *, axis: int = -1):
     w = jnp.asarray(weights, dtype=log_f.dtype)
     log_f = jnp.moveaxis(log_f, axis, -1)
     if log_f.shape[-1] != w.shape[0]:
-        raise ValueError(f"log_f has {log_f.shape[-1]} points on the integration axis, "
-                         f"the grid has {w.shape[0]}")
+        raise ValueError(
+            f"log_f has {log_f.shape[-1]} points on the integration axis, the grid has {w.shape[0]}"
+        )
     return logsumexp(log_f, axis=-1, b=w)
 
 

@@ -43,7 +43,9 @@ def _check_knots(knots) -> np.ndarray:
     if not np.all(np.diff(x) > 0):
         bad = int(np.flatnonzero(np.diff(x) <= 0)[0])
         raise ValueError(
-            f"knots must be strictly increasing; knots[{bad}]={x[bad]:g} >= knots[{bad + 1}]={x[bad + 1]:g}")
+            f"knots must be strictly increasing; knots[{bad}]={x[bad]:g} >= "
+            f"knots[{bad + 1}]={x[bad + 1]:g}"
+        )
     return x
 
 
@@ -93,8 +95,12 @@ def _coeffs(a, b, h, nu, xp):
         z = xp.zeros_like(a)
         return z, z, -1.0 / h + z, 1.0 / h + z
     if nu == -1:  # integral from the left knot of the piece to x
-        return (h * (1 - a**2) / 2.0, h * b**2 / 2.0,
-                -h**3 / 6.0 * (a**4 / 4 - a**2 / 2 + 0.25), h**3 / 6.0 * (b**4 / 4 - b**2 / 2))
+        return (
+            h * (1 - a**2) / 2.0,
+            h * b**2 / 2.0,
+            -(h**3) / 6.0 * (a**4 / 4 - a**2 / 2 + 0.25),
+            h**3 / 6.0 * (b**4 / 4 - b**2 / 2),
+        )
     raise ValueError(f"nu must be 0, 1, 2 or 3; got {nu}")
 
 
@@ -151,7 +157,9 @@ def spline_eval(spline: CubicSpline, y, x, *, nu: int = 0):
     y = jnp.asarray(y)
     knots = jnp.asarray(spline.knots, dtype=y.dtype)
     if y.shape[-1] != knots.shape[0]:
-        raise ValueError(f"y must have {knots.shape[0]} values on its last axis; got shape {y.shape}")
+        raise ValueError(
+            f"y must have {knots.shape[0]} values on its last axis; got shape {y.shape}"
+        )
     x = jnp.asarray(x, dtype=y.dtype)
     M = y @ jnp.asarray(spline.d2_map, dtype=y.dtype).T
     i, h, a, b = _piece(knots, x, jnp)
@@ -173,7 +181,12 @@ def spline_integral(spline: CubicSpline, y, a, b):
         i, h, aa, bb = _piece(knots, x, jnp)
         cy0, cy1, cm0, cm1 = _coeffs(aa, bb, h, -1, jnp)
         take = lambda v, j: jnp.take(v, j, axis=-1)
-        return (take(C, i) + cy0 * take(y, i) + cy1 * take(y, i + 1) + cm0 * take(M, i)
-                + cm1 * take(M, i + 1))
+        return (
+            take(C, i)
+            + cy0 * take(y, i)
+            + cy1 * take(y, i + 1)
+            + cm0 * take(M, i)
+            + cm1 * take(M, i + 1)
+        )
 
     return prim(b) - prim(a)

@@ -73,8 +73,10 @@ def _as_1d(name, v) -> np.ndarray:
         raise ValueError(f"{name} is empty: the model needs at least one data point")
     bad = ~np.isfinite(a)
     if np.any(bad):
-        raise ValueError(f"{name} contains {int(bad.sum())} non-finite values (NaN/inf) at indices "
-                         f"{np.flatnonzero(bad)[:5].tolist()}; remove them first")
+        raise ValueError(
+            f"{name} contains {int(bad.sum())} non-finite values (NaN/inf) at indices "
+            f"{np.flatnonzero(bad)[:5].tolist()}; remove them first"
+        )
     return a
 
 
@@ -118,18 +120,26 @@ def prepare_stream_model(
     phi1 = _as_1d("phi1", phi1)
     phi2 = _as_1d("phi2", phi2)
     if phi1.shape != phi2.shape:
-        raise ValueError(f"phi1 and phi2 must have the same shape; got {phi1.shape} and {phi2.shape}")
+        raise ValueError(
+            f"phi1 and phi2 must have the same shape; got {phi1.shape} and {phi2.shape}"
+        )
     if rule not in ("simpson", "trapezoid"):
         raise ValueError(f"rule must be 'simpson' or 'trapezoid'; got {rule!r}")
     if not prior_sigma > 0:
         raise ValueError(f"prior_sigma must be > 0; got {prior_sigma}")
-    outside = ((phi1 < window_phi1[0]) | (phi1 > window_phi1[1]) | (phi2 < window_phi2[0])
-               | (phi2 > window_phi2[1]))
+    outside = (
+        (phi1 < window_phi1[0])
+        | (phi1 > window_phi1[1])
+        | (phi2 < window_phi2[0])
+        | (phi2 > window_phi2[1])
+    )
     if np.any(outside):
         warnings.warn(
             f"{int(outside.sum())} of {phi1.size} data points lie outside the integration window "
             f"phi1 in {tuple(window_phi1)}, phi2 in {tuple(window_phi2)}; they are kept in the "
-            "likelihood", stacklevel=2)
+            "likelihood",
+            stacklevel=2,
+        )
     g1 = _grid(*window_phi1, grid_step, "window_phi1")
     g2 = _grid(*window_phi2, grid_step, "window_phi2")
     wfun = simpson_weights if rule == "simpson" else trapezoid_weights
@@ -138,27 +148,44 @@ def prepare_stream_model(
     a = lambda v: jnp.asarray(v, dtype=dt)
     return StreamModel(
         phi2=a(phi2),
-        W_amp=a(spline_design_matrix(s_amp, phi1)), W_track=a(spline_design_matrix(s_track, phi1)),
+        W_amp=a(spline_design_matrix(s_amp, phi1)),
+        W_track=a(spline_design_matrix(s_track, phi1)),
         W_bg=a(spline_design_matrix(s_bg, phi1)),
-        G_amp=a(spline_design_matrix(s_amp, g1)), G_track=a(spline_design_matrix(s_track, g1)),
+        G_amp=a(spline_design_matrix(s_amp, g1)),
+        G_track=a(spline_design_matrix(s_track, g1)),
         G_bg=a(spline_design_matrix(s_bg, g1)),
-        grid_phi1=a(g1), grid_phi2=a(g2), w_phi1=a(wfun(g1)), w_phi2=a(wfun(g2)),
-        amp_knots=a(s_amp.knots), track_knots=a(s_track.knots), bg_knots=a(s_bg.knots),
-        prior_sigma=a(prior_sigma), n_data=a(phi1.size))
+        grid_phi1=a(g1),
+        grid_phi2=a(g2),
+        w_phi1=a(wfun(g1)),
+        w_phi2=a(wfun(g2)),
+        amp_knots=a(s_amp.knots),
+        track_knots=a(s_track.knots),
+        bg_knots=a(s_bg.knots),
+        prior_sigma=a(prior_sigma),
+        n_data=a(phi1.size),
+    )
 
 
 def check_stream_params(params, model: StreamModel) -> None:
     """Raise ValueError naming unknown, missing or wrongly shaped stream parameters."""
-    expected = {"ln_amp": model.amp_knots.shape, "track": model.track_knots.shape,
-                "ln_width": model.track_knots.shape, "ln_bg": model.bg_knots.shape}
+    expected = {
+        "ln_amp": model.amp_knots.shape,
+        "track": model.track_knots.shape,
+        "ln_width": model.track_knots.shape,
+        "ln_bg": model.bg_knots.shape,
+    }
     unknown = sorted(set(params) - set(expected))
     missing = sorted(set(expected) - set(params))
     if unknown or missing:
-        raise ValueError(f"params has unknown names {unknown} and is missing {missing}; "
-                         f"accepted names are {sorted(expected)}")
+        raise ValueError(
+            f"params has unknown names {unknown} and is missing {missing}; "
+            f"accepted names are {sorted(expected)}"
+        )
     for k, shape in expected.items():
         if np.shape(params[k]) != tuple(shape):
-            raise ValueError(f"params[{k!r}] must have shape {tuple(shape)}; got {np.shape(params[k])}")
+            raise ValueError(
+                f"params[{k!r}] must have shape {tuple(shape)}; got {np.shape(params[k])}"
+            )
 
 
 def stream_log_density(params, model: StreamModel):
@@ -176,8 +203,12 @@ def _log_integral(params, model: StreamModel):
     mean = model.G_track @ params["track"]
     width = jnp.exp(model.G_track @ params["ln_width"])
     log_gauss = log_normal(model.grid_phi2[None, :], mean[:, None], width[:, None])  # (n1, n2)
-    log_stream = logsumexp(amp[:, None] + log_gauss, b=model.w_phi1[:, None] * model.w_phi2[None, :])
-    log_bg = logsumexp(model.G_bg @ params["ln_bg"], b=model.w_phi1) + jnp.log(jnp.sum(model.w_phi2))
+    log_stream = logsumexp(
+        amp[:, None] + log_gauss, b=model.w_phi1[:, None] * model.w_phi2[None, :]
+    )
+    log_bg = logsumexp(model.G_bg @ params["ln_bg"], b=model.w_phi1) + jnp.log(
+        jnp.sum(model.w_phi2)
+    )
     return jnp.logaddexp(log_stream, log_bg)
 
 
@@ -190,8 +221,11 @@ def stream_log_likelihood(params, model: StreamModel):
 def stream_log_prior(params, model: StreamModel):
     """Random-walk smoothness priors on ln_amp, track and ln_width (none on the background)."""
     s = model.prior_sigma
-    return (random_walk_log_prior(params["ln_amp"], s) + random_walk_log_prior(params["track"], s)
-            + random_walk_log_prior(params["ln_width"], s))
+    return (
+        random_walk_log_prior(params["ln_amp"], s)
+        + random_walk_log_prior(params["track"], s)
+        + random_walk_log_prior(params["ln_width"], s)
+    )
 
 
 def stream_objective(params, model: StreamModel):
@@ -224,9 +258,18 @@ def stream_density_grid(params, model: StreamModel, phi1=None, phi2=None):
     return log_stream, log_bg, jnp.logaddexp(log_stream, log_bg)
 
 
-def stream_histogram_init(phi1, phi2, model: StreamModel, *, phi1_range=(-90.0, 20.0),
-                          n_phi1_bins=10, phi2_bin=0.2, off_stream=(-5.0, 3.0),
-                          ln_width=-1.0, smooth=1.0):
+def stream_histogram_init(
+    phi1,
+    phi2,
+    model: StreamModel,
+    *,
+    phi1_range=(-90.0, 20.0),
+    n_phi1_bins=10,
+    phi2_bin=0.2,
+    off_stream=(-5.0, 3.0),
+    ln_width=-1.0,
+    smooth=1.0,
+):
     """Initial knot values from histograms of the data (the reference analysis' recipe).
 
     Off-stream stars (phi2 < off_stream[0] or > off_stream[1]) give the background density
@@ -260,8 +303,9 @@ def stream_histogram_init(phi1, phi2, model: StreamModel, *, phi1_range=(-90.0, 
     hb, xb = np.histogram(phi1[mask], bins=np.linspace(phi1_range[0], phi1_range[1] + 1e-3, nb + 1))
     width_off = (off_stream[0] - lo2) + (hi2 - off_stream[1])
     bg = gaussian_filter1d(hb.astype(float), sigma=2) / (xb[1] - xb[0]) / width_off
-    init_bg = InterpolatedUnivariateSpline(0.5 * (xb[:-1] + xb[1:]), np.log(np.maximum(bg, 1e-3)),
-                                           k=3)(np.asarray(model.bg_knots))
+    init_bg = InterpolatedUnivariateSpline(
+        0.5 * (xb[:-1] + xb[1:]), np.log(np.maximum(bg, 1e-3)), k=3
+    )(np.asarray(model.bg_knots))
     dt = model.phi2.dtype
     return {
         "ln_amp": jnp.asarray(np.clip(init_amp, -10, 10), dtype=dt),

@@ -44,10 +44,15 @@ def load_gd1(*, phi2_min: float | None = -7.0) -> GD1Catalog:
         raise OSError(f"packaged GD-1 catalogue {_GD1_FILE} is corrupt: {exc}") from exc
     digest = hashlib.sha256(raw).hexdigest()
     if digest != _GD1_SHA256:
-        raise OSError(f"packaged GD-1 catalogue {_GD1_FILE} is corrupt (sha256 {digest}); "
-                      "reinstall jaxstro-splinedens")
+        raise OSError(
+            f"packaged GD-1 catalogue {_GD1_FILE} is corrupt (sha256 {digest}); "
+            "reinstall jaxstro-splinedens"
+        )
     tbl = Table.read(io.BytesIO(raw), format="fits")
     if phi2_min is not None:
         tbl = tbl[np.asarray(tbl["gd1_phi2"]) > phi2_min]
-    return GD1Catalog(phi1=np.asarray(tbl["gd1_phi1"], dtype=np.float64),
-                      phi2=np.asarray(tbl["gd1_phi2"], dtype=np.float64), table=tbl)
+    return GD1Catalog(
+        phi1=np.asarray(tbl["gd1_phi1"], dtype=np.float64),
+        phi2=np.asarray(tbl["gd1_phi2"], dtype=np.float64),
+        table=tbl,
+    )
