@@ -217,3 +217,24 @@ def test_pathfinder_gaussian():
     np.testing.assert_allclose(v.mean(0), MEAN, atol=0.1)
     np.testing.assert_allclose(np.cov(v.T), COV, atol=0.2)
     assert np.isfinite(res.elbo)
+
+
+def test_svi_normalizing_flow_guide_bnaf():
+    # a block neural autoregressive flow guide can represent the correlated Gaussian
+    model = iu.model_from_logdensity(log_post, INIT)
+    opt = optax.adam(optax.exponential_decay(0.01, transition_steps=2000, decay_rate=0.05))
+    res = iu.run_svi(
+        model,
+        jax.random.key(5),
+        guide="AutoBNAFNormal",
+        num_steps=2000,
+        optimizer=opt,
+        num_particles=2,
+        num_samples=4000,
+        progress_bar=False,
+        guide_kwargs={"hidden_factors": [4]},
+    )
+    v = to_vec(res.samples)
+    np.testing.assert_allclose(v.mean(0), MEAN, atol=0.15)
+    np.testing.assert_allclose(np.cov(v.T), COV, atol=0.3)
+    assert float(np.mean(res.losses[-100:])) < float(np.mean(res.losses[:100]))

@@ -189,7 +189,11 @@ def check_stream_params(params, model: StreamModel) -> None:
 
 
 def stream_log_density(params, model: StreamModel):
-    """(log stream rate, log background rate) at the data points, each (N,)."""
+    """(log stream rate, log background rate) at the data points, each (N,).
+
+    Parameter names and shapes are checked at trace time (ValueError naming the entry).
+    """
+    check_stream_params(params, model)
     amp = model.W_amp @ params["ln_amp"]
     mean = model.W_track @ params["track"]
     ln_w = model.W_track @ params["ln_width"]
