@@ -122,10 +122,16 @@ def flat_bounds(
     return lo_flat, hi_flat
 
 
-def _kinds(lower, upper):
-    lo_fin = jnp.isfinite(lower)
-    hi_fin = jnp.isfinite(upper)
-    return lo_fin & hi_fin, lo_fin & ~hi_fin, ~lo_fin & hi_fin
+def _prepare(v, lower, upper):
+    """Broadcast bounds to ``v``; masks of the four kinds; bounds with infinities replaced."""
+    v = jnp.asarray(v)
+    lower = jnp.broadcast_to(jnp.asarray(lower, dtype=v.dtype), v.shape)
+    upper = jnp.broadcast_to(jnp.asarray(upper, dtype=v.dtype), v.shape)
+    lo_fin, hi_fin = jnp.isfinite(lower), jnp.isfinite(upper)
+    both, lo_only, hi_only = lo_fin & hi_fin, lo_fin & ~hi_fin, ~lo_fin & hi_fin
+    lo_s = jnp.where(lo_fin, lower, 0.0)
+    hi_s = jnp.where(hi_fin, upper, 1.0)
+    return v, both, lo_only, hi_only, lo_s, hi_s
 
 
 def to_bounded(u, lower, upper):
@@ -134,12 +140,7 @@ def to_bounded(u, lower, upper):
     Both finite: ``lower + (upper - lower) * sigmoid(u)``; lower only: ``lower + exp(u)``;
     upper only: ``upper - exp(-u)``; neither: identity. Infinite bounds are allowed per entry.
     """
-    u = jnp.asarray(u)
-    lower = jnp.broadcast_to(jnp.asarray(lower, dtype=u.dtype), u.shape)
-    upper = jnp.broadcast_to(jnp.asarray(upper, dtype=u.dtype), u.shape)
-    both, lo_only, hi_only = _kinds(lower, upper)
-    lo_s = jnp.where(jnp.isfinite(lower), lower, 0.0)
-    hi_s = jnp.where(jnp.isfinite(upper), upper, 1.0)
+    u, both, lo_only, hi_only, lo_s, hi_s = _prepare(u, lower, upper)
     x_both = lo_s + (hi_s - lo_s) * jax.nn.sigmoid(u)
     x_lo = lo_s + jnp.exp(jnp.where(lo_only, u, 0.0))
     x_hi = hi_s - jnp.exp(jnp.where(hi_only, -u, 0.0))
@@ -148,12 +149,7 @@ def to_bounded(u, lower, upper):
 
 def to_unbounded(x, lower, upper):
     """Inverse of :func:`to_bounded`. ``x`` must lie strictly inside its bounds."""
-    x = jnp.asarray(x)
-    lower = jnp.broadcast_to(jnp.asarray(lower, dtype=x.dtype), x.shape)
-    upper = jnp.broadcast_to(jnp.asarray(upper, dtype=x.dtype), x.shape)
-    both, lo_only, hi_only = _kinds(lower, upper)
-    lo_s = jnp.where(jnp.isfinite(lower), lower, 0.0)
-    hi_s = jnp.where(jnp.isfinite(upper), upper, 1.0)
+    x, both, lo_only, hi_only, lo_s, hi_s = _prepare(x, lower, upper)
     p = jnp.where(both, (x - lo_s) / (hi_s - lo_s), 0.5)
     u_both = jnp.log(p) - jnp.log1p(-p)
     u_lo = jnp.log(jnp.where(lo_only, x - lo_s, 1.0))
@@ -163,10 +159,7 @@ def to_unbounded(x, lower, upper):
 
 def log_abs_det_jacobian(u, lower, upper):
     """Sum of log |dx/du| of :func:`to_bounded` (add it to a log density sampled in ``u``)."""
-    u = jnp.asarray(u)
-    lower = jnp.broadcast_to(jnp.asarray(lower, dtype=u.dtype), u.shape)
-    upper = jnp.broadcast_to(jnp.asarray(upper, dtype=u.dtype), u.shape)
-    both, lo_only, hi_only = _kinds(lower, upper)
-    width = jnp.where(both, upper - lower, 1.0)
+    u, both, lo_only, hi_only, lo_s, hi_s = _prepare(u, lower, upper)
+    width = jnp.where(both, hi_s - lo_s, 1.0)
     j_both = jnp.log(width) + jax.nn.log_sigmoid(u) + jax.nn.log_sigmoid(-u)
     return jnp.sum(jnp.where(both, j_both, jnp.where(lo_only, u, jnp.where(hi_only, -u, 0.0))))
