@@ -103,7 +103,7 @@ def summary(samples: Mapping[str, Any], *, is_divergent=None) -> dict[str, dict[
 def format_summary(table: Mapping[str, Mapping[str, Any]], *, max_rows: int = 60) -> str:
     """Render :func:`summary` output as an aligned text table (one row per scalar)."""
     cols = ["mean", "sd", "q5", "median", "q95", "ess_bulk", "ess_tail", "r_hat"]
-    lines = [f"{'':>16s}" + "".join(f"{c:>10s}" for c in cols)]
+    lines = [f"{'':>16s}" + "".join(f"{c:>11s}" for c in cols)]
     rows = 0
     for name, stats in table.items():
         if name.startswith("_"):
@@ -112,7 +112,7 @@ def format_summary(table: Mapping[str, Mapping[str, Any]], *, max_rows: int = 60
         for idx in np.ndindex(*shape) if shape else [()]:
             label = name + (str(list(idx)) if idx else "")
             lines.append(
-                f"{label:>16s}" + "".join(f"{np.asarray(stats[c])[idx]:10.4g}" for c in cols)
+                f"{label:>16s}" + "".join(f" {np.asarray(stats[c])[idx]:10.4g}" for c in cols)
             )
             rows += 1
             if rows >= max_rows:
