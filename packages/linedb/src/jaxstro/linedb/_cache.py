@@ -1,0 +1,96 @@
+"""HDF5 cache of parsed line data, keyed by the source files and the reader's settings.
+
+A cache file holds the arrays of one parsed result plus a JSON key (absolute paths, sizes,
+modification times, reader name and version, options). It is written to a temporary file
+and moved into place with ``os.replace`` (atomic), so readers never see a half-written
+cache. A cache that fails to open, lacks arrays or has another key is ignored and rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pathlib
+import tempfile
+import warnings
+
+import h5py
+import numpy as np
+
+__all__ = ["cache_dir", "source_key", "load_cached", "store_cached"]
+
+CACHE_FORMAT = 1
+
+
+def cache_dir(cache: bool | str | os.PathLike | None) -> pathlib.Path | None:
+    """Folder of the cache: a path, or ``$JAXSTRO_CACHE`` / ``~/.cache/jaxstro/linedb``."""
+    if cache is False or cache is None:
+        return None
+    if cache is True:
+        base = os.environ.get("JAXSTRO_CACHE")
+        return pathlib.Path(base) if base else pathlib.Path.home() / ".cache" / "jaxstro" / "linedb"
+    return pathlib.Path(cache)
+
+
+def source_key(files, reader: str, version: int, options: dict) -> dict:
+    entries = []
+    for f in sorted(pathlib.Path(p).resolve() for p in files):
+        st = f.stat()
+        entries.append([str(f), st.st_size, st.st_mtime_ns])
+    return {
+        "format": CACHE_FORMAT,
+        "reader": reader,
+        "version": version,
+        "files": entries,
+        "options": options,
+    }
+
+
+def _path_for(folder: pathlib.Path, key: dict) -> pathlib.Path:
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:24]
+    return folder / f"{key['reader']}-{digest}.h5"
+
+
+def load_cached(folder: pathlib.Path | None, key: dict) -> dict | None:
+    """The cached arrays for ``key``, or None (missing, other key, or corrupt: then a warning)."""
+    if folder is None:
+        return None
+    path = _path_for(folder, key)
+    if not path.exists():
+        return None
+    try:
+        with h5py.File(path, "r") as h5:
+            stored = json.loads(h5.attrs["key"])
+            if stored != json.loads(json.dumps(key)):
+                return None
+            out = {name: h5[name][()] for name in h5}
+            out["__attrs__"] = json.loads(h5.attrs["meta"])
+            return out
+    except (OSError, KeyError, ValueError) as exc:
+        warnings.warn(f"cache file {path} is corrupt ({exc}); rebuilding it", stacklevel=3)
+        return None
+
+
+def store_cached(folder: pathlib.Path | None, key: dict, arrays: dict, meta: dict) -> None:
+    """Write ``arrays`` and JSON ``meta`` under ``key`` atomically (temp file + os.replace)."""
+    if folder is None:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    path = _path_for(folder, key)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=folder)
+    os.close(fd)
+    try:
+        with h5py.File(tmp, "w") as h5:
+            for name, arr in arrays.items():
+                arr = np.asarray(arr)
+                if arr.dtype.kind in "US":
+                    arr = arr.astype("S")
+                h5.create_dataset(name, data=arr, compression="gzip" if arr.size > 1024 else None)
+            h5.attrs["key"] = json.dumps(key, sort_keys=True)
+            h5.attrs["meta"] = json.dumps(meta)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

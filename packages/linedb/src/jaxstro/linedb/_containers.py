@@ -1,0 +1,84 @@
+"""Containers that carry line lists and CIA tables across package boundaries."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+__all__ = ["LineList", "CIATable", "T_REF_K", "C2_CM_K"]
+
+T_REF_K = 296.0
+#: second radiation constant h c / k_B [cm K] (CODATA 2018)
+C2_CM_K = 1.438776877
+
+
+class LineList(NamedTuple):
+    """Line parameters of one molecule, ready for cross-section calculators.
+
+    Conventions (the same for HITRAN/HITEMP and ExoMol sources):
+
+    * ``strength_ref`` is the line intensity at ``t_ref_k`` (296 K) **per molecule of the
+      line's isotopologue** [cm / molecule]. HITRAN/HITEMP intensities include the terrestrial
+      isotopic abundance; the readers divide it out and keep it in ``abundance``.
+    * ``abundance`` is the isotopic abundance each line is weighted with when a cross section
+      per molecule of the species is computed: the HITRAN (terrestrial) abundance for HITRAN
+      sources, 1 for ExoMol (a single isotopologue). Cross sections from ``jaxstro.opacity``
+      include it, so they are per molecule of the natural-mix species for HITRAN lists and per
+      molecule of the isotopologue for ExoMol lists.
+    * Pressure broadening: ``gamma_ref[:, b]`` [cm^-1 / bar] and ``n_temp[:, b]`` for each
+      broadener ``broadeners[b]`` with volume fraction ``broadener_fractions[b]``:
+      ``gamma(T, P) = P sum_b x_b gamma_ref_b (T_ref / T)^n_b`` (HWHM).
+    * Partition functions: ``pf_q[k]`` tabulated on ``pf_t_k`` for isotopologue
+      ``pf_isotopes[k]``; each line's row is ``pf_index``.
+    """
+
+    nu_cm1: np.ndarray  # (n,) vacuum wavenumber [cm^-1], ascending
+    strength_ref: np.ndarray  # (n,) [cm/molecule] at t_ref_k, per isotopologue molecule
+    elower_cm1: np.ndarray  # (n,) lower-state energy [cm^-1]
+    einstein_a: np.ndarray  # (n,) [s^-1]
+    g_upper: np.ndarray  # (n,) upper-state degeneracy
+    gamma_ref: np.ndarray  # (n, n_broadener) HWHM at t_ref_k and 1 bar [cm^-1/bar]
+    n_temp: np.ndarray  # (n, n_broadener) temperature exponents
+    delta_ref: np.ndarray  # (n,) pressure shift at 1 bar [cm^-1/bar] (0 if unknown)
+    isotope: np.ndarray  # (n,) isotopologue id (HITRAN local id; ExoMol: 1)
+    abundance: np.ndarray  # (n,) isotopic abundance weight (1 for ExoMol)
+    molmass_amu: np.ndarray  # (n,) isotopologue mass [amu]
+    pf_index: np.ndarray  # (n,) row of pf_q for each line
+    pf_t_k: np.ndarray  # (n_T,) partition-function temperatures [K]
+    pf_q: np.ndarray  # (n_iso, n_T)
+    pf_isotopes: np.ndarray  # (n_iso,) isotopologue ids of the pf_q rows
+    broadeners: tuple  # names, e.g. ("H2", "He")
+    broadener_fractions: np.ndarray  # (n_broadener,) volume fractions
+    t_ref_k: float
+    molecule: str
+    source: str  # "hitran" | "exomol"
+
+    @property
+    def n_lines(self) -> int:
+        return int(self.nu_cm1.size)
+
+    def partition_function(self, t_k, isotope=None):
+        """Q(T) by linear interpolation of the table (numpy; raises outside the table)."""
+        t = np.asarray(t_k, dtype=np.float64)
+        lo, hi = self.pf_t_k[0], self.pf_t_k[-1]
+        if np.any((t < lo) | (t > hi)):
+            raise ValueError(
+                f"t_k={t} lies outside the partition-function table [{lo:g}, {hi:g}] K "
+                f"of {self.molecule}"
+            )
+        row = 0 if isotope is None else int(np.flatnonzero(self.pf_isotopes == isotope)[0])
+        return np.interp(t, self.pf_t_k, self.pf_q[row])
+
+
+class CIATable(NamedTuple):
+    """Collision-induced absorption coefficients on a common wavenumber grid.
+
+    ``coeff[i, j]`` [cm^5 molecule^-2] at ``t_k[i]`` and ``nu_cm1[j]``; zero where a
+    temperature block does not cover ``nu_cm1[j]``.
+    """
+
+    nu_cm1: np.ndarray  # (n_nu,) ascending
+    t_k: np.ndarray  # (n_T,) ascending
+    coeff: np.ndarray  # (n_T, n_nu) [cm^5 molecule^-2]
+    pair: str  # e.g. "H2-H2"

@@ -1,0 +1,101 @@
+"""Download helpers for ExoMol, HITEMP and HITRAN-CIA files (fail clearly when offline).
+
+Only the standard library is used. Files are written to a temporary name and moved into place
+atomically; an existing complete file is not downloaded again.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import shutil
+import tempfile
+import urllib.error
+import urllib.request
+
+__all__ = [
+    "exomol_url",
+    "hitemp_url",
+    "hitran_cia_url",
+    "download",
+    "DownloadError",
+    "EXOMOL_BASE",
+    "HITRAN_BASE",
+]
+
+EXOMOL_BASE = "https://www.exomol.com/db"
+HITRAN_BASE = "https://hitran.org"
+
+
+class DownloadError(OSError):
+    """A database file could not be fetched (offline, unknown file, server error)."""
+
+
+def exomol_url(
+    molecule: str, iso_slug: str, dataset: str, filename: str, *, base: str = EXOMOL_BASE
+) -> str:
+    """URL of an ExoMol file.
+
+    Example: ``exomol_url("CO", "12C-16O", "Li2015", "12C-16O__Li2015.def")``.
+    """
+    return f"{base}/{molecule}/{iso_slug}/{dataset}/{filename}"
+
+
+def hitemp_url(filename: str, *, base: str = HITRAN_BASE) -> str:
+    """URL of a HITEMP file, e.g. ``hitemp_url("05_HITEMP2019.par.bz2")`` (HITRAN login needed)."""
+    return f"{base}/files/HITEMP/bzip2format/{filename}"
+
+
+def hitran_cia_url(filename: str, *, base: str = HITRAN_BASE) -> str:
+    """URL of a HITRAN CIA file, e.g. ``hitran_cia_url("H2-H2_2011.cia")``."""
+    return f"{base}/data/CIA/{filename}"
+
+
+def download(
+    url: str, dest, *, timeout: float = 30.0, overwrite: bool = False, progress: bool = True
+) -> pathlib.Path:
+    """Fetch ``url`` to ``dest`` (a file path or a folder) and return the file path.
+
+    Raises DownloadError naming the URL and the reason (no network, HTTP status, ...).
+    """
+    dest = pathlib.Path(dest)
+    if dest.is_dir() or str(dest).endswith(os.sep):
+        dest = dest / url.rstrip("/").rsplit("/", 1)[-1]
+    if dest.exists() and not overwrite:
+        return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        resp = urllib.request.urlopen(url, timeout=timeout)  # noqa: S310 - user-given database URL
+    except urllib.error.HTTPError as exc:
+        raise DownloadError(f"cannot download {url}: HTTP {exc.code} {exc.reason}") from exc
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise DownloadError(
+            f"cannot download {url}: {reason}. The machine seems to be offline or the host is "
+            f"unreachable; download the file elsewhere and pass its local path instead"
+        ) from exc
+    total = int(resp.headers.get("Content-Length") or 0)
+    fd, tmp = tempfile.mkstemp(prefix=dest.name + ".", suffix=".part", dir=dest.parent)
+    bar = None
+    try:
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=total or None, unit="B", unit_scale=True, desc=dest.name, leave=False)
+        with os.fdopen(fd, "wb") as fh, resp:
+            while chunk := resp.read(1 << 20):
+                fh.write(chunk)
+                if bar is not None:
+                    bar.update(len(chunk))
+        size = os.path.getsize(tmp)
+        if total and size != total:
+            raise DownloadError(f"download of {url} is incomplete: {size} of {total} bytes")
+        shutil.move(tmp, dest)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+    return dest
