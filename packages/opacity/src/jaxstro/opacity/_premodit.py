@@ -1,0 +1,258 @@
+"""PreMODIT: the line-shape density is precomputed once, so a cross section costs no per-line work.
+
+Kawahara et al. (2023, ApJ 946, 39) precompute a "line basis density" on (q, broadening class,
+E'' node): a line's E'' is split over two neighbouring E'' nodes with weights chosen so that its
+Boltzmann factor exp(-c2 E''/T) is reproduced *exactly* at both ends of a robust temperature
+range [T_low, T_high] (in between the error is below ``elower_tolerance``, set by the node
+spacing); its Lorentz width gamma_ref (T_ref/T)^n is split bilinearly over a grid in
+(ln gamma_ref, n). At run time the density is contracted with the per-node Boltzmann and
+partition-function factors and convolved as in MODIT.
+
+jaxstro stores the density sparsely - the occupied (q node, broadening class, E'' class) entries,
+duplicates summed once at preparation - instead of the dense (n_q, n_broad, n_E) array: its size
+is bounded both by 24 entries per line and by the dense size, so a few-thousand-line band costs
+kilobytes and a 10^8-line list costs no more than the dense array would.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jaxstro.opacity._calc_common import check_tp, select_lines
+from jaxstro.opacity._dit import (
+    QGrid,
+    auto_oversample,
+    check_eslog,
+    doppler_sigma_q,
+    lorentz_image_kernel,
+    make_qgrid,
+    mass_groups,
+    quadratic_weights,
+    voigt_kernel_convolve,
+)
+from jaxstro.opacity._lines import C2_CM_K, partition_ratio
+
+__all__ = ["PreMODITCalculator", "prepare_premodit", "elower_node_spacing"]
+
+
+@jax.tree_util.register_dataclass
+@dataclasses.dataclass(frozen=True)
+class PreMODITCalculator:
+    """PreMODIT cross sections on an ESLOG grid (see :func:`jaxstro.opacity.make_calculator`).
+
+    ``robust_range`` is the temperature range [K] within which the stated accuracy holds:
+    line strengths are exact at both ends and within ``elower_tolerance`` (relative) in
+    between; Lorentz widths are split over classes ``gamma_resolution`` apart in ln gamma and
+    ``n_resolution`` apart in the temperature exponent.
+    """
+
+    nu_grid: jax.Array  # (n_grid,)
+    log_values: jax.Array  # (nnz,) ln|S_ref x weights x exp(-c2 E_node x_mid)|
+    signs: jax.Array  # (nnz,) +-1 (the quadratic q split has a negative weight)
+    flat_index: jax.Array  # (nnz,) q_index * n_bcol + bcol
+    ecol: jax.Array  # (nnz,) E''-class of each entry
+    e_nodes: jax.Array  # (n_ecol,) E'' of each E''-class [cm^-1]
+    e_iso: jax.Array  # (n_ecol,) partition-function row of each E''-class
+    b_log_gamma: jax.Array  # (n_bcol,) ln(R gamma_ref / nu) of each broadening class
+    b_n: jax.Array  # (n_bcol,) temperature exponent of each broadening class
+    b_group: jax.Array  # (n_bcol,) Doppler class of each broadening class
+    masses: jax.Array  # (n_groups,) [amu]
+    stim_ref: jax.Array  # (n_ext,) 1 - exp(-c2 nu / T_ref) on the internal grid
+    nu_ext: jax.Array  # (n_ext,) internal grid [cm^-1]
+    pf_t: jax.Array
+    pf_q: jax.Array
+    image_kernel: jax.Array
+    qgrid: QGrid = dataclasses.field(metadata=dict(static=True))
+    t_ref: float = dataclasses.field(metadata=dict(static=True))
+    x_mid: float = dataclasses.field(metadata=dict(static=True))
+    robust_range: tuple = dataclasses.field(metadata=dict(static=True))
+    elower_tolerance: float = dataclasses.field(metadata=dict(static=True))
+    gamma_resolution: float = dataclasses.field(metadata=dict(static=True))
+    n_resolution: float = dataclasses.field(metadata=dict(static=True))
+    method: str = dataclasses.field(default="premodit", metadata=dict(static=True))
+
+    @property
+    def t_range(self):
+        return self.robust_range
+
+    def xsvector(self, t_k, p_bar):
+        """Cross section [cm^2/molecule] on ``nu_grid`` at temperature [K] and pressure [bar]."""
+        check_tp(t_k, p_bar, self.robust_range)
+        return self._xs(t_k, p_bar)
+
+    def xsmatrix(self, t_layers, p_layers):
+        """(n_layers, n_grid) cross sections; layers run sequentially (``lax.map``)."""
+        check_tp(t_layers, p_layers, self.robust_range)
+        t, p = jnp.broadcast_arrays(jnp.asarray(t_layers), jnp.asarray(p_layers))
+        return jax.lax.map(lambda tp: self._xs(tp[0], tp[1]), (t, p))
+
+    def _xs(self, t_k, p_bar):
+        qg = self.qgrid
+        n_bcol = self.b_n.shape[0]
+        x = 1.0 / t_k - 1.0 / self.t_ref
+        q_ratio = partition_ratio(t_k, self.pf_t, self.pf_q, t_ref_k=self.t_ref)
+        # in log space: the Boltzmann factor alone overflows float32 for E'' ~ 1e4 cm^-1
+        log_factor = -C2_CM_K * self.e_nodes * (x - self.x_mid) + jnp.log(q_ratio)[self.e_iso]
+        vals = self.signs * jnp.exp(self.log_values + log_factor[self.ecol])
+        lsd = jnp.zeros(qg.n_ext * n_bcol, dtype=vals.dtype).at[self.flat_index].add(vals)
+        stim = -jnp.expm1(-C2_CM_K * self.nu_ext / t_k) / self.stim_ref
+        lsd = lsd.reshape(qg.n_ext, n_bcol) * stim[:, None]
+        gamma_q = p_bar * jnp.exp(self.b_log_gamma + self.b_n * jnp.log(self.t_ref / t_k))
+        sigma_q = doppler_sigma_q(t_k, self.masses, qg.r)[self.b_group]
+        xs_q = qg.to_user(voigt_kernel_convolve(lsd, sigma_q, gamma_q, qg.n_fft, self.image_kernel))
+        return xs_q * qg.r / self.nu_grid
+
+
+def _two_node_weights(t, de, x_lo, x_hi):
+    """Weights on E_k, E_k + de for E = E_k + t de, exact in exp(-c2 E x) at x_lo and x_hi."""
+    a_lo, a_hi = np.exp(C2_CM_K * t * de * x_lo), np.exp(C2_CM_K * t * de * x_hi)
+    b_lo, b_hi = np.exp(-C2_CM_K * (1 - t) * de * x_lo), np.exp(-C2_CM_K * (1 - t) * de * x_hi)
+    det = a_lo * b_hi - a_hi * b_lo
+    return (b_hi - b_lo) / det, (a_lo - a_hi) / det
+
+
+def _max_relative_error(de, x_lo, x_hi):
+    t = np.linspace(0.0, 1.0, 41)[:, None]
+    x = np.linspace(x_lo, x_hi, 81)[None, :]
+    w0, w1 = _two_node_weights(t, de, x_lo, x_hi)
+    approx = w0 * np.exp(C2_CM_K * t * de * x) + w1 * np.exp(-C2_CM_K * (1 - t) * de * x)
+    return float(np.max(np.abs(approx - 1.0)))
+
+
+def elower_node_spacing(t_low, t_high, tolerance, t_ref=296.0) -> float:
+    """Largest E'' node spacing [cm^-1] whose two-node split errs by at most ``tolerance``.
+
+    The relative error of the split does not depend on E'' itself, only on the spacing and the
+    range of 1/T, so one spacing serves the whole line list.
+    """
+    x_lo, x_hi = 1.0 / t_high - 1.0 / t_ref, 1.0 / t_low - 1.0 / t_ref
+    lo, hi = 1e-3, 1e6
+    for _ in range(80):
+        mid = np.sqrt(lo * hi)
+        lo, hi = (mid, hi) if _max_relative_error(mid, x_lo, x_hi) <= tolerance else (lo, mid)
+    return lo
+
+
+def prepare_premodit(
+    lines,
+    nu_grid,
+    *,
+    robust_range=(300.0, 3000.0),
+    elower_tolerance=1e-3,
+    gamma_resolution=0.1,
+    n_resolution=0.05,
+    margin_cm1=25.0,
+    oversample=None,
+    isotopologue_doppler=False,
+) -> PreMODITCalculator:
+    """PreMODIT calculator; see :func:`jaxstro.opacity.make_calculator` for the options."""
+    nu = np.asarray(nu_grid, dtype=np.float64)
+    t_low, t_high = (float(v) for v in robust_range)
+    pf_lo, pf_hi = float(lines.pf_t_k[0]), float(lines.pf_t_k[-1])
+    if not (pf_lo <= t_low < t_high <= pf_hi):
+        raise ValueError(
+            f"robust_range={robust_range} must be increasing and inside the "
+            f"partition-function table [{pf_lo:g}, {pf_hi:g}] K"
+        )
+    if not (0 < elower_tolerance < 0.1):
+        raise ValueError(f"elower_tolerance must be in (0, 0.1); got {elower_tolerance!r}")
+    for name, v in (("gamma_resolution", gamma_resolution), ("n_resolution", n_resolution)):
+        if not (0 < v <= 1):
+            raise ValueError(f"{name} must be in (0, 1]; got {v!r}")
+    if oversample is None:
+        oversample = auto_oversample(check_eslog(nu), np.max(lines.molmass_amu), t_low)
+    qg = make_qgrid(nu, margin_cm1, int(oversample))
+    t_ref = float(lines.t_ref_k)
+
+    keep = select_lines(lines, nu, margin_cm1)
+    nu_l = np.asarray(lines.nu_cm1, dtype=np.float64)[keep]
+    u = qg.r * np.log(nu_l) - qg.q0
+    ok = (u >= 1) & (u <= qg.n_ext - 2)
+    keep, nu_l, u = keep[ok], nu_l[ok], u[ok]
+    s_ref = np.asarray(lines.strength_ref, np.float64)[keep] * np.asarray(lines.abundance)[keep]
+    elower = np.asarray(lines.elower_cm1, dtype=np.float64)[keep]
+    iso = np.asarray(lines.pf_index)[keep].astype(np.int64)
+    masses, group = mass_groups(np.asarray(lines.molmass_amu)[keep], s_ref, isotopologue_doppler)
+
+    # broadening: the mixture sum_b x_b gamma_b (T_ref/T)^n_b as one power law, exact at both
+    # ends of the robust range (exact everywhere for a single broadener)
+    frac = np.asarray(lines.broadener_fractions, dtype=np.float64)
+    g_b, n_b = np.asarray(lines.gamma_ref, np.float64)[keep], np.asarray(lines.n_temp)[keep]
+    g_lo = np.sum(frac * g_b * (t_ref / t_low) ** n_b, axis=1)
+    g_hi = np.sum(frac * g_b * (t_ref / t_high) ** n_b, axis=1)
+    n_eff = np.log(g_lo / g_hi) / np.log(t_high / t_low)
+    lg = np.log(g_lo) - n_eff * np.log(t_ref / t_low) + np.log(qg.r / nu_l)
+
+    def split(v, res):
+        k = (v - v.min()) / res
+        j = np.floor(k).astype(np.int64)
+        return j, k - j, v.min() + res * np.arange(j.max() + 2)
+
+    jg, wg, g_nodes = split(lg, gamma_resolution)
+    jn, wn, n_nodes = split(n_eff, n_resolution)
+    de = elower_node_spacing(t_low, t_high, elower_tolerance, t_ref)
+    je, te, e_nodes = split(elower, de)
+    x_lo, x_hi = 1.0 / t_high - 1.0 / t_ref, 1.0 / t_low - 1.0 / t_ref
+    x_mid = 0.5 * (x_lo + x_hi)
+    we0, we1 = _two_node_weights(te, de, x_lo, x_hi)
+    iq, wq = quadratic_weights(u)
+    iq = iq.astype(np.int64)
+
+    # every line's 3 x 2 x 2 x 2 entries
+    parts = []
+    for dq, w_q in zip((-1, 0, 1), wq, strict=True):
+        for dg, w_g in ((0, 1 - wg), (1, wg)):
+            for dn, w_n in ((0, 1 - wn), (1, wn)):
+                for dk, w_e in ((0, we0), (1, we1)):
+                    e_node = e_nodes[je + dk]
+                    log_mag = np.log(s_ref) - C2_CM_K * e_node * x_mid
+                    with np.errstate(divide="ignore", under="ignore"):
+                        val = np.exp(log_mag) * w_q * w_g * w_n * w_e
+                    parts.append((iq + dq, jg + dg, jn + dn, je + dk, val))
+    q_i, g_i, n_i, e_i, val = (np.concatenate(p) for p in zip(*parts, strict=True))
+    iso_i = np.tile(iso, 24)
+    grp_i = np.tile(group, 24)
+    nz = val != 0.0
+    q_i, g_i, n_i, e_i, val, iso_i, grp_i = (a[nz] for a in (q_i, g_i, n_i, e_i, val, iso_i, grp_i))
+    # occupied broadening classes (g, n, mass group) and E'' classes (node, isotopologue)
+    bkeys, bcol = np.unique(np.stack([g_i, n_i, grp_i], axis=1), axis=0, return_inverse=True)
+    ekeys, ecol = np.unique(np.stack([e_i, iso_i], axis=1), axis=0, return_inverse=True)
+    n_bcol = bkeys.shape[0]
+    flat = q_i * n_bcol + bcol.ravel()
+    # sum duplicate (q, broadening, E'') entries once, here, instead of at every evaluation
+    ukeys, inv = np.unique(np.stack([flat, ecol.ravel()], axis=1), axis=0, return_inverse=True)
+    values = np.bincount(inv.ravel(), weights=val, minlength=ukeys.shape[0])
+    nz = values != 0.0
+    ukeys, values = ukeys[nz], values[nz]
+
+    dt = jnp.asarray(0.0).dtype
+    nu_ext = qg.nu_ext()
+    return PreMODITCalculator(
+        nu_grid=jnp.asarray(nu, dtype=dt),
+        log_values=jnp.asarray(np.log(np.abs(values)), dtype=dt),
+        signs=jnp.asarray(np.sign(values), dtype=dt),
+        flat_index=jnp.asarray(ukeys[:, 0], dtype=jnp.int32),
+        ecol=jnp.asarray(ukeys[:, 1], dtype=jnp.int32),
+        e_nodes=jnp.asarray(e_nodes[ekeys[:, 0]], dtype=dt),
+        e_iso=jnp.asarray(ekeys[:, 1], dtype=jnp.int32),
+        b_log_gamma=jnp.asarray(g_nodes[bkeys[:, 0]], dtype=dt),
+        b_n=jnp.asarray(n_nodes[bkeys[:, 1]], dtype=dt),
+        b_group=jnp.asarray(bkeys[:, 2], dtype=jnp.int32),
+        masses=jnp.asarray(masses, dtype=dt),
+        stim_ref=jnp.asarray(-np.expm1(-C2_CM_K * nu_ext / t_ref), dtype=dt),
+        nu_ext=jnp.asarray(nu_ext, dtype=dt),
+        pf_t=jnp.asarray(lines.pf_t_k, dtype=dt),
+        pf_q=jnp.asarray(lines.pf_q, dtype=dt),
+        image_kernel=jnp.asarray(lorentz_image_kernel(qg.n_fft), dtype=dt),
+        qgrid=qg,
+        t_ref=t_ref,
+        x_mid=float(x_mid),
+        robust_range=(t_low, t_high),
+        elower_tolerance=float(elower_tolerance),
+        gamma_resolution=float(gamma_resolution),
+        n_resolution=float(n_resolution),
+    )

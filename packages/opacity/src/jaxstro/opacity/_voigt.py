@@ -1,0 +1,134 @@
+"""Faddeeva function, Voigt-Hjerting function and the area-normalised Voigt profile.
+
+w(z) = exp(-z^2) erfc(-i z) for Im z >= 0 is computed with two approximations, each used where
+it is accurate to better than 1e-8 relative in Re w (measured against scipy.special.wofz):
+
+* |z| < 8: Weideman's rational (Laurent) expansion with N = 40 terms (Weideman 1994,
+  SIAM J. Numer. Anal. 31, 1497); 4e-9 worst relative error in Re w for 1e-6 <= y < 8.
+* float32 only, |x| >= 2.5 and y < 0.1: exp(-z^2) plus a Taylor series in y of the Dawson
+  function on the real axis (the Weideman sum loses relative accuracy there in float32).
+* |z| >= 8: 24-point Gauss-Hermite quadrature of w(z) = (i/pi) int exp(-t^2)/(z - t) dt
+  (equivalently the Laplace continued fraction of Humlicek 1979/1982); 1e-14.
+
+The derivative is exact and analytic, dw/dz = -2 z w(z) + 2 i / sqrt(pi), attached with
+``jax.custom_jvp`` (so gradients never differentiate through the approximations).
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+__all__ = ["faddeeva", "voigt_hjerting", "voigt"]
+
+_SQRT_PI = np.sqrt(np.pi)
+_N_WEIDEMAN = 40
+_R_SWITCH = 8.0
+
+
+def _weideman_coefficients(n: int):
+    m = 2 * n
+    k = np.arange(-m + 1, m)
+    big_l = np.sqrt(n / np.sqrt(2.0))
+    t = big_l * np.tan(k * np.pi / (2 * m))
+    f = np.concatenate([[0.0], np.exp(-(t**2)) * (big_l**2 + t**2)])
+    a = np.real(np.fft.fft(np.fft.fftshift(f))) / (2 * m)
+    return big_l, a[1 : n + 1][::-1].copy()  # highest power first (for Horner)
+
+
+_L, _A = _weideman_coefficients(_N_WEIDEMAN)
+_GH_T, _GH_W = np.polynomial.hermite.hermgauss(24)
+
+
+def _w_weideman(z):
+    lz = _L - 1j * z
+    zz = (_L + 1j * z) / lz
+    p = jnp.zeros_like(z)
+    for a in _A:
+        p = p * zz + a
+    return 2.0 * p / lz**2 + (1.0 / _SQRT_PI) / lz
+
+
+def _w_far(z):
+    t = jnp.asarray(_GH_T, dtype=z.real.dtype)
+    w = jnp.asarray(_GH_W, dtype=z.real.dtype)
+    return (1j / np.pi) * jnp.sum(w / (z[..., None] - t), axis=-1)
+
+
+def _w_small_y(z):
+    """w(x + iy) for small y from the real-axis Dawson function D(x) = (sqrt(pi)/2) Im w(x).
+
+    w(z) = exp(-z^2) + (2i/sqrt(pi)) D(z), D(x + iy) = D + iy D' - y^2 D''/2 - iy^3 D'''/6 + ...
+    In float32 the Weideman sum has an absolute error ~1e-8, which near the real axis beyond
+    |x| ~ 3 (where Re w ~ exp(-x^2) + y / (sqrt(pi) x^2) is tiny) is a large relative error;
+    here exp(-z^2) is exact and the Dawson terms are O(1/x), so the relative error stays
+    ~1e-5 (truncation y^4 / x^4 <= 1.2e-6 for y < 0.1, |x| >= 2.5).
+    """
+    x, y = jnp.real(z), jnp.imag(z)
+    d0 = 0.5 * _SQRT_PI * jnp.imag(_w_weideman(jax.lax.complex(x, jnp.zeros_like(x))))
+    d1 = 1.0 - 2.0 * x * d0
+    d2 = -2.0 * d0 - 2.0 * x * d1
+    d3 = -4.0 * d1 - 2.0 * x * d2
+    im_d = y * d1 - y**3 * d3 / 6.0
+    re_d = d0 - 0.5 * y**2 * d2
+    e = jnp.exp(y * y - x * x)
+    re = e * jnp.cos(2.0 * x * y) - (2.0 / _SQRT_PI) * im_d
+    im = -e * jnp.sin(2.0 * x * y) + (2.0 / _SQRT_PI) * re_d
+    return jax.lax.complex(re, im)
+
+
+@jax.custom_jvp
+def faddeeva(z):
+    """Faddeeva function w(z) for Im z >= 0 (complex in, complex out)."""
+    z = jnp.asarray(z)
+    far = jnp.abs(z) >= _R_SWITCH
+    # keep both branches finite where they are not selected
+    z_near = jnp.where(far, 0.0 + 0.0j, z)
+    z_far = jnp.where(far, z, _R_SWITCH + 0.0j)
+    near = _w_weideman(z_near)
+    if z.dtype == jnp.complex64:  # see _w_small_y; float64 needs no such branch (4.7e-9)
+        small = (jnp.abs(jnp.real(z)) >= 2.5) & (jnp.imag(z) < 0.1) & ~far
+        near = jnp.where(small, _w_small_y(jnp.where(small, z_near, 3.0 + 0.0j)), near)
+    w = jnp.where(far, _w_far(z_far), near)
+    # on the real axis Re w = exp(-x^2) exactly (pure Doppler profiles keep their far tails)
+    x = jnp.real(z)
+    return jnp.where(jnp.imag(z) == 0, jax.lax.complex(jnp.exp(-x * x), jnp.imag(w)), w)
+
+
+@faddeeva.defjvp
+def _faddeeva_jvp(primals, tangents):
+    (z,), (dz,) = primals, tangents
+    w = faddeeva(z)
+    dw = -2.0 * z * w + 2j / _SQRT_PI
+    return w, dw * dz
+
+
+def voigt_hjerting(u, a):
+    """Voigt-Hjerting function H(a, u) = Re w(u + i a), a >= 0."""
+    u = jnp.asarray(u)
+    a = jnp.asarray(a, dtype=u.dtype)
+    z = jax.lax.complex(u, a) if u.dtype in (jnp.float32, jnp.float64) else u + 1j * a
+    return jnp.real(faddeeva(z))
+
+
+def voigt(x_cm1, sigma_cm1, gamma_cm1):
+    """Area-normalised Voigt profile [cm].
+
+    Parameters
+    ----------
+    x_cm1 : (...) distance from line centre [cm^-1]
+    sigma_cm1 : Gaussian standard deviation [cm^-1] (> 0)
+    gamma_cm1 : Lorentzian half width at half maximum [cm^-1] (>= 0)
+
+    References
+    ----------
+    Weideman (1994), SIAM J. Numer. Anal. 31, 1497; Humlicek (1982), JQSRT 27, 437.
+    """
+    x, s, g = jnp.broadcast_arrays(*(jnp.asarray(v) for v in (x_cm1, sigma_cm1, gamma_cm1)))
+    dtype = jnp.result_type(x, s, g)
+    if not jnp.issubdtype(dtype, jnp.floating):
+        dtype = jnp.result_type(float)
+    x, s, g = (v.astype(dtype) for v in (x, s, g))
+    scale = s * np.sqrt(2.0)
+    return voigt_hjerting(x / scale, g / scale) / (scale * _SQRT_PI)
