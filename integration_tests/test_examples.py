@@ -36,7 +36,20 @@ def _check_gd1(r):
     assert abs(r["toy_gauss_sigma"] - 0.31114802) < 1e-6
 
 
-CHECKS = {"gd1_stream_density": _check_gd1}
+def _check_absorption(r):
+    # the posterior covers the truth (data drawn with a fixed key) and the optimisers agree
+    assert all(abs(v) < 4 for v in r["nuts_pull"].values())
+    assert r["nuts_max_rhat"] < 1.1
+    for k, v in r["truth"].items():
+        assert abs(r["svi_mean"][k] - v) < 5 * r["nuts_sd"][k] + 0.01
+    assert abs(r["adam_final_chi2"] - r["map_chi2"]) < 1e-3 * r["map_chi2"]
+    # 241 points, 2 parameters: chi^2 at the optimum is ~ 239 +- 22
+    assert 150 < r["map_chi2"] < 330
+    # hot CO: the hot bands fill in - the 1500 K band is stronger at its peak than the 500 K one
+    assert r["co_xs_max_1500K"] > r["co_xs_max_500K"] > 0
+
+
+CHECKS = {"gd1_stream_density": _check_gd1, "absorption_line_fit": _check_absorption}
 
 
 @pytest.mark.parametrize("script", EXAMPLES, ids=[p.stem for p in EXAMPLES])
