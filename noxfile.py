@@ -122,7 +122,8 @@ def lint(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Speed/memory benchmarks (ratios against baselines run in the same process)."""
     _install_all(session)
-    session.install("jax-cosmo", "matplotlib")
+    # baselines compared in the same run; never dependencies of the packages
+    session.install("jax-cosmo", "matplotlib", "exojax")
     outdir = ROOT / "build" / "bench"
     outdir.mkdir(parents=True, exist_ok=True)
     env = _cpu_env() | {"JAXSTRO_BENCHDIR": str(outdir)}

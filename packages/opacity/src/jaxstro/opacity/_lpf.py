@@ -15,7 +15,8 @@ from jaxstro.opacity._calc_common import (
     select_lines,
     strengths_widths,
 )
-from jaxstro.opacity._voigt import voigt
+from jaxstro.opacity._lines import doppler_sigma
+from jaxstro.opacity._voigt import _R_SWITCH, _SQRT_PI, _w_far, voigt_hjerting
 
 __all__ = ["LPFCalculator", "prepare_lpf"]
 
@@ -33,6 +34,7 @@ class LPFCalculator:
     grid_offset: jax.Array
     line_offset: jax.Array
     chunk: int = dataclasses.field(metadata=dict(static=True))
+    half_window: int = dataclasses.field(metadata=dict(static=True))
     pressure_shift: bool = dataclasses.field(metadata=dict(static=True))
     t_range: tuple = dataclasses.field(metadata=dict(static=True))
     method: str = dataclasses.field(default="lpf", metadata=dict(static=True))
@@ -44,11 +46,42 @@ class LPFCalculator:
         nu0 = self.line_offset + (self.lines.delta_ref * p_bar if self.pressure_shift else 0.0)
         n_chunks = s.shape[0] // self.chunk
         pack = lambda v: v.reshape(n_chunks, self.chunk)
+        n_grid = self.grid_offset.shape[0]
+        win = jnp.arange(-self.half_window, self.half_window + 1)
 
+        # Two passes per chunk of lines. Far from a line centre (|z| >= 8) the Faddeeva
+        # function is a short asymptotic series, evaluated for every (line, grid point); the
+        # exact expansion is needed only for |z| < 8, which lies inside a window of
+        # +-half_window grid points around each centre (sized at preparation for the widest
+        # Doppler core in t_range), so it is evaluated there only and scattered in.
+        # Measured on 2,537 CO lines x 3,500 points: 0.066 s instead of 3.05 s for the plain
+        # direct sum (benchmarks/bench_opacity.py).
         def body(acc, blk):
             s_c, nu_c, sig_c, gam_c = blk
-            prof = voigt(self.grid_offset[None, :] - nu_c[:, None], sig_c[:, None], gam_c[:, None])
-            return acc + s_c @ prof, None
+            scale = sig_c * np.sqrt(2.0)
+            norm = s_c / (scale * _SQRT_PI)
+            z = jax.lax.complex(
+                (self.grid_offset[None, :] - nu_c[:, None]) / scale[:, None],
+                jnp.broadcast_to((gam_c / scale)[:, None], (s_c.shape[0], n_grid)),
+            )
+            far = jnp.abs(z) >= _R_SWITCH
+            h_far = jnp.where(far, jnp.real(_w_far(jnp.where(far, z, _R_SWITCH))), 0.0)
+            acc = acc + norm @ h_far
+            centre = jnp.searchsorted(self.grid_offset, nu_c)
+            idx = centre[:, None] + win[None, :]
+            inside = (idx >= 0) & (idx < n_grid)
+            x = self.grid_offset[jnp.clip(idx, 0, n_grid - 1)] - nu_c[:, None]
+            zn = jax.lax.complex(
+                x / scale[:, None], jnp.broadcast_to((gam_c / scale)[:, None], x.shape)
+            )
+            near = inside & (jnp.abs(zn) < _R_SWITCH)
+            h_near = jnp.where(
+                near,
+                voigt_hjerting(jnp.where(near, x, 0.0) / scale[:, None], (gam_c / scale)[:, None]),
+                0.0,
+            )
+            acc = acc.at[jnp.where(inside, idx, n_grid)].add(norm[:, None] * h_near, mode="drop")
+            return acc, None
 
         xs0 = jnp.zeros_like(self.nu_grid)
         xs, _ = jax.lax.scan(body, xs0, (pack(s), pack(nu0), pack(sig), pack(gam)))
@@ -90,12 +123,20 @@ def prepare_lpf(
     nu64 = np.asarray(nu_grid, dtype=np.float64)
     line_off = np.asarray(lines.nu_cm1, dtype=np.float64)[keep] - nu64[0]
     line_off = np.concatenate([line_off, np.zeros(pad)])
+    # |z| < 8 needs |nu - nu_line| < 8 sqrt(2) sigma_D: the window covers that at the hottest
+    # temperature in range, in units of the finest local grid spacing near any line
+    sig_max = np.asarray(
+        doppler_sigma(nu64[-1] + margin_cm1, t_range[1], np.min(lines.molmass_amu))
+    )
+    step = np.min(np.diff(nu64))
+    half_window = int(min(nu64.size, np.ceil(8.0 * np.sqrt(2.0) * float(sig_max) / step) + 2))
     return LPFCalculator(
         nu_grid=jnp.asarray(nu_grid, dtype=la.nu.dtype),
         lines=la,
         grid_offset=jnp.asarray(nu64 - nu64[0], dtype=la.nu.dtype),
         line_offset=jnp.asarray(line_off, dtype=la.nu.dtype),
         chunk=int(chunk),
+        half_window=half_window,
         pressure_shift=bool(pressure_shift),
         t_range=t_range,
     )

@@ -21,15 +21,18 @@ from jaxstro.opacity._calc_common import (
     strengths_widths,
 )
 from jaxstro.opacity._dit import (
-    QGrid,
+    TwoLevel,
+    TwoLevelArrays,
     auto_oversample,
     check_eslog,
+    core_buffer_steps,
     doppler_sigma_q,
-    lorentz_image_kernel,
-    make_qgrid,
+    lorentz_width_weights,
+    make_two_level,
     mass_groups,
     quadratic_weights,
-    voigt_kernel_convolve,
+    two_level_arrays,
+    two_level_convolve,
 )
 
 __all__ = ["MODITCalculator", "prepare_modit"]
@@ -41,14 +44,15 @@ class MODITCalculator:
     """MODIT cross sections on an ESLOG grid (see :func:`jaxstro.opacity.make_calculator`)."""
 
     nu_grid: jax.Array  # (n_grid,)
-    lines: LineArrays  # lines whose centres lie on the extended grid
-    q_index: jax.Array  # (n_lines,) int: nearest extended-grid node of each line centre
-    q_offset: jax.Array  # (n_lines,) offset from that node [grid steps], in [-0.5, 0.5)
-    log_r_over_nu: jax.Array  # (n_lines,) ln(R / nu_line): Lorentz HWHM [cm^-1] -> grid steps
+    lines: LineArrays  # lines centred on the fine or the coarse grid
+    q_index: jax.Array  # (n_lines,) int: nearest LSD row (fine rows, then coarse rows)
+    q_offset: jax.Array  # (n_lines,) offset from that row [its grid's steps], in [-0.5, 0.5)
+    r_line: jax.Array  # (n_lines,) resolving power of the line's grid (for pressure shifts)
+    log_r_over_nu: jax.Array  # (n_lines,) ln(R_fine / nu_line): HWHM [cm^-1] -> fine steps
     group: jax.Array  # (n_lines,) int Doppler class
     masses: jax.Array  # (n_groups,) [amu]
-    image_kernel: jax.Array  # (n_fft // 2 + 1,) see _dit.lorentz_image_kernel
-    qgrid: QGrid = dataclasses.field(metadata=dict(static=True))
+    grid_arrays: TwoLevelArrays
+    layout: TwoLevel = dataclasses.field(metadata=dict(static=True))
     n_gamma: int = dataclasses.field(metadata=dict(static=True))
     gamma_resolution: float = dataclasses.field(metadata=dict(static=True))
     pressure_shift: bool = dataclasses.field(metadata=dict(static=True))
@@ -69,36 +73,38 @@ class MODITCalculator:
     def _xs(self, t_k, p_bar):
         la = self.lines
         s, _, gam = strengths_widths(la, t_k, p_bar)
-        qg = self.qgrid
-        n_ext = qg.n_ext
+        n_rows = self.layout.n_rows
         n_groups = self.masses.shape[0]
         n_cols = n_groups * self.n_gamma
-        # Lorentz-width classes: ln(gamma_q) on a grid of step ``gamma_resolution`` anchored at
-        # the narrowest line; the anchor moves with T and P, and its derivative is kept so that
-        # gradients are those of the function evaluated (checked against finite differences)
+        # Lorentz-width classes: ln(gamma) [fine steps] on a grid of step ``gamma_resolution``
+        # anchored at the narrowest line; the anchor moves with T and P, and its derivative is
+        # kept so that gradients are those of the function evaluated (checked against finite
+        # differences)
         lg = jnp.log(gam) + self.log_r_over_nu
-        g0 = jnp.min(lg)
+        g0 = jnp.min(lg) - self.gamma_resolution
         k = (lg - g0) / self.gamma_resolution
-        j = jnp.clip(jnp.floor(k), 0, self.n_gamma - 2)
-        wg = k - j
+        j = jnp.clip(jnp.round(k), 1, self.n_gamma - 2)
+        wg = lorentz_width_weights(k - j, self.gamma_resolution)
         col = self.group * self.n_gamma + j.astype(jnp.int32)
         offset = self.q_offset
         idx = self.q_index
         if self.pressure_shift:
-            u = offset + self.qgrid.r * la.delta_ref * p_bar / la.nu
+            u = offset + self.r_line * la.delta_ref * p_bar / la.nu
             shift = jnp.floor(u + 0.5)
             idx, offset = idx + shift.astype(idx.dtype), u - shift
         _, wq = quadratic_weights(offset)
-        lsd = jnp.zeros(n_ext * n_cols, dtype=s.dtype)
+        lsd = jnp.zeros(n_rows * n_cols, dtype=s.dtype)
         for dq, w in zip((-1, 0, 1), wq, strict=True):
-            base = (jnp.clip(idx + dq, 0, n_ext - 1)) * n_cols + col
-            lsd = lsd.at[base].add(s * w * (1.0 - wg)).at[base + 1].add(s * w * wg)
-        lsd = lsd.reshape(n_ext, n_cols)
+            base = (jnp.clip(idx + dq, 0, n_rows - 1)) * n_cols + col
+            for dg, v in zip((-1, 0, 1), wg, strict=True):
+                lsd = lsd.at[base + dg].add(s * w * v)
+        lsd = lsd.reshape(n_rows, n_cols)
         gamma_nodes = jnp.exp(g0 + self.gamma_resolution * jnp.arange(self.n_gamma, dtype=s.dtype))
-        sigma_q = jnp.repeat(doppler_sigma_q(t_k, self.masses, self.qgrid.r), self.n_gamma)
-        gamma_q = jnp.tile(gamma_nodes, n_groups)
-        xs_q = qg.to_user(voigt_kernel_convolve(lsd, sigma_q, gamma_q, qg.n_fft, self.image_kernel))
-        return xs_q * qg.r / self.nu_grid
+        sigma_f = jnp.repeat(doppler_sigma_q(t_k, self.masses, self.layout.fine.r), self.n_gamma)
+        gamma_f = jnp.tile(gamma_nodes, n_groups)
+        return two_level_convolve(
+            self.layout, self.grid_arrays, lsd, sigma_f, gamma_f, self.nu_grid
+        )
 
 
 def prepare_modit(
@@ -106,7 +112,7 @@ def prepare_modit(
     nu_grid,
     *,
     margin_cm1=25.0,
-    gamma_resolution=0.1,
+    gamma_resolution=0.3,
     oversample=None,
     t_min_k=300.0,
     isotopologue_doppler=False,
@@ -122,38 +128,44 @@ def prepare_modit(
         oversample = auto_oversample(check_eslog(nu), np.max(lines.molmass_amu), t_min_k)
     elif int(oversample) != oversample or not 1 <= oversample <= 64:
         raise ValueError(f"oversample must be an integer in [1, 64] or None; got {oversample!r}")
-    qg = make_qgrid(nu, margin_cm1, int(oversample))
-    u = qg.r * np.log(np.asarray(lines.nu_cm1, dtype=np.float64)) - qg.q0
-    keep = select_lines(lines, nu, margin_cm1)
-    keep = keep[(u[keep] >= 1) & (u[keep] <= qg.n_ext - 2)]
-    i0, _ = quadratic_weights(u[keep])
-    la = line_arrays(lines, keep)
     t_range = (float(lines.pf_t_k[0]), float(lines.pf_t_k[-1]))
+    buffer = core_buffer_steps(nu, t_range[1], np.min(lines.molmass_amu), margin_cm1)
+    sig_min = float(
+        doppler_sigma_q(t_min_k, np.max(lines.molmass_amu), check_eslog(nu) * oversample)
+    )
+    layout = make_two_level(nu, margin_cm1, int(oversample), buffer, sig_min)
+    keep = select_lines(lines, nu, margin_cm1)
+    row, on_fine, on_coarse = layout.place(np.asarray(lines.nu_cm1)[keep])
+    ok = on_fine | on_coarse
+    keep, row, on_fine = keep[ok], row[ok], on_fine[ok]
+    i0, _ = quadratic_weights(row)
+    la = line_arrays(lines, keep)
     nu_l = np.asarray(lines.nu_cm1, dtype=np.float64)[keep]
     weights = np.asarray(lines.strength_ref)[keep] * np.asarray(lines.abundance)[keep]
     masses, group = mass_groups(np.asarray(lines.molmass_amu)[keep], weights, isotopologue_doppler)
-    # number of width classes: the largest spread of ln(gamma_q) over the lines at any T in
+    # number of width classes: the largest spread of ln(gamma) over the lines at any T in
     # range (pressure scales every line alike, so it does not widen the spread)
-    log_r_nu = np.log(qg.r / nu_l)
+    log_r_nu = np.log(layout.fine.r / nu_l)
     g_ref = np.asarray(lines.gamma_ref, dtype=np.float64)[keep]
     n_t = np.asarray(lines.n_temp, dtype=np.float64)[keep]
     x = np.asarray(lines.broadener_fractions, dtype=np.float64)
     spread = 0.0
-    for t in np.geomspace(t_range[0], t_range[1], 64):
+    for t in np.geomspace(max(t_range[0], 100.0), t_range[1], 64):
         lg = np.log(np.sum(x * g_ref * (lines.t_ref_k / t) ** n_t, axis=1)) + log_r_nu
         spread = max(spread, float(lg.max() - lg.min()))
-    n_gamma = int(np.ceil(spread / gamma_resolution)) + 2
+    n_gamma = int(np.ceil(spread / gamma_resolution)) + 3
     dt = la.nu.dtype
     return MODITCalculator(
         nu_grid=jnp.asarray(nu, dtype=dt),
         lines=la,
         q_index=jnp.asarray(i0.astype(np.int32)),
-        q_offset=jnp.asarray(u[keep] - i0, dtype=dt),
+        q_offset=jnp.asarray(row - i0, dtype=dt),
+        r_line=jnp.asarray(np.where(on_fine, layout.fine.r, layout.r_c), dtype=dt),
         log_r_over_nu=jnp.asarray(log_r_nu, dtype=dt),
         group=jnp.asarray(group),
         masses=jnp.asarray(masses, dtype=dt),
-        image_kernel=jnp.asarray(lorentz_image_kernel(qg.n_fft), dtype=dt),
-        qgrid=qg,
+        grid_arrays=two_level_arrays(layout, dt),
+        layout=layout,
         n_gamma=n_gamma,
         gamma_resolution=float(gamma_resolution),
         pressure_shift=bool(pressure_shift),

@@ -10,7 +10,7 @@ partition-function factors and convolved as in MODIT.
 
 jaxstro stores the density sparsely - the occupied (q node, broadening class, E'' class) entries,
 duplicates summed once at preparation - instead of the dense (n_q, n_broad, n_E) array: its size
-is bounded both by 24 entries per line and by the dense size, so a few-thousand-line band costs
+is bounded both by 36 entries per line and by the dense size, so a few-thousand-line band costs
 kilobytes and a 10^8-line list costs no more than the dense array would.
 """
 
@@ -24,15 +24,18 @@ import numpy as np
 
 from jaxstro.opacity._calc_common import check_tp, select_lines
 from jaxstro.opacity._dit import (
-    QGrid,
+    TwoLevel,
+    TwoLevelArrays,
     auto_oversample,
     check_eslog,
+    core_buffer_steps,
     doppler_sigma_q,
-    lorentz_image_kernel,
-    make_qgrid,
+    lorentz_width_weights,
+    make_two_level,
     mass_groups,
     quadratic_weights,
-    voigt_kernel_convolve,
+    two_level_arrays,
+    two_level_convolve,
 )
 from jaxstro.opacity._lines import C2_CM_K, partition_ratio
 
@@ -62,11 +65,11 @@ class PreMODITCalculator:
     b_group: jax.Array  # (n_bcol,) Doppler class of each broadening class
     masses: jax.Array  # (n_groups,) [amu]
     stim_ref: jax.Array  # (n_ext,) 1 - exp(-c2 nu / T_ref) on the internal grid
-    nu_ext: jax.Array  # (n_ext,) internal grid [cm^-1]
+    nu_ext: jax.Array  # (n_rows,) wavenumber of every LSD row (fine, then coarse) [cm^-1]
     pf_t: jax.Array
     pf_q: jax.Array
-    image_kernel: jax.Array
-    qgrid: QGrid = dataclasses.field(metadata=dict(static=True))
+    grid_arrays: TwoLevelArrays
+    layout: TwoLevel = dataclasses.field(metadata=dict(static=True))
     t_ref: float = dataclasses.field(metadata=dict(static=True))
     x_mid: float = dataclasses.field(metadata=dict(static=True))
     robust_range: tuple = dataclasses.field(metadata=dict(static=True))
@@ -91,20 +94,19 @@ class PreMODITCalculator:
         return jax.lax.map(lambda tp: self._xs(tp[0], tp[1]), (t, p))
 
     def _xs(self, t_k, p_bar):
-        qg = self.qgrid
+        lay = self.layout
         n_bcol = self.b_n.shape[0]
         x = 1.0 / t_k - 1.0 / self.t_ref
         q_ratio = partition_ratio(t_k, self.pf_t, self.pf_q, t_ref_k=self.t_ref)
         # in log space: the Boltzmann factor alone overflows float32 for E'' ~ 1e4 cm^-1
         log_factor = -C2_CM_K * self.e_nodes * (x - self.x_mid) + jnp.log(q_ratio)[self.e_iso]
         vals = self.signs * jnp.exp(self.log_values + log_factor[self.ecol])
-        lsd = jnp.zeros(qg.n_ext * n_bcol, dtype=vals.dtype).at[self.flat_index].add(vals)
+        lsd = jnp.zeros(lay.n_rows * n_bcol, dtype=vals.dtype).at[self.flat_index].add(vals)
         stim = -jnp.expm1(-C2_CM_K * self.nu_ext / t_k) / self.stim_ref
-        lsd = lsd.reshape(qg.n_ext, n_bcol) * stim[:, None]
+        lsd = lsd.reshape(lay.n_rows, n_bcol) * stim[:, None]
         gamma_q = p_bar * jnp.exp(self.b_log_gamma + self.b_n * jnp.log(self.t_ref / t_k))
-        sigma_q = doppler_sigma_q(t_k, self.masses, qg.r)[self.b_group]
-        xs_q = qg.to_user(voigt_kernel_convolve(lsd, sigma_q, gamma_q, qg.n_fft, self.image_kernel))
-        return xs_q * qg.r / self.nu_grid
+        sigma_q = doppler_sigma_q(t_k, self.masses, lay.fine.r)[self.b_group]
+        return two_level_convolve(lay, self.grid_arrays, lsd, sigma_q, gamma_q, self.nu_grid)
 
 
 def _two_node_weights(t, de, x_lo, x_hi):
@@ -143,8 +145,8 @@ def prepare_premodit(
     *,
     robust_range=(300.0, 3000.0),
     elower_tolerance=1e-3,
-    gamma_resolution=0.1,
-    n_resolution=0.05,
+    gamma_resolution=0.3,
+    n_resolution=0.2,
     margin_cm1=25.0,
     oversample=None,
     isotopologue_doppler=False,
@@ -165,13 +167,15 @@ def prepare_premodit(
             raise ValueError(f"{name} must be in (0, 1]; got {v!r}")
     if oversample is None:
         oversample = auto_oversample(check_eslog(nu), np.max(lines.molmass_amu), t_low)
-    qg = make_qgrid(nu, margin_cm1, int(oversample))
+    buffer = core_buffer_steps(nu, t_high, np.min(lines.molmass_amu), margin_cm1)
+    sig_min = float(doppler_sigma_q(t_low, np.max(lines.molmass_amu), check_eslog(nu) * oversample))
+    lay = make_two_level(nu, margin_cm1, int(oversample), buffer, sig_min)
     t_ref = float(lines.t_ref_k)
 
     keep = select_lines(lines, nu, margin_cm1)
     nu_l = np.asarray(lines.nu_cm1, dtype=np.float64)[keep]
-    u = qg.r * np.log(nu_l) - qg.q0
-    ok = (u >= 1) & (u <= qg.n_ext - 2)
+    u, on_fine, on_coarse = lay.place(nu_l)
+    ok = on_fine | on_coarse
     keep, nu_l, u = keep[ok], nu_l[ok], u[ok]
     s_ref = np.asarray(lines.strength_ref, np.float64)[keep] * np.asarray(lines.abundance)[keep]
     elower = np.asarray(lines.elower_cm1, dtype=np.float64)[keep]
@@ -185,15 +189,26 @@ def prepare_premodit(
     g_lo = np.sum(frac * g_b * (t_ref / t_low) ** n_b, axis=1)
     g_hi = np.sum(frac * g_b * (t_ref / t_high) ** n_b, axis=1)
     n_eff = np.log(g_lo / g_hi) / np.log(t_high / t_low)
-    lg = np.log(g_lo) - n_eff * np.log(t_ref / t_low) + np.log(qg.r / nu_l)
+    lg = np.log(g_lo) - n_eff * np.log(t_ref / t_low) + np.log(lay.fine.r / nu_l)
 
     def split(v, res):
         k = (v - v.min()) / res
         j = np.floor(k).astype(np.int64)
         return j, k - j, v.min() + res * np.arange(j.max() + 2)
 
-    jg, wg, g_nodes = split(lg, gamma_resolution)
+    # widths: the exponent n is split linearly over n nodes; for each n node the line is put at
+    # the ln(gamma_ref) that makes its width exact at T_mid = sqrt(T_low T_high) (so the n split
+    # errs by (n - n_node) ln(T_mid / T), half the lever arm of anchoring at T_ref), then split
+    # over 3 gamma nodes with the Lorentz split (peak, wings and area exact; the node ratios
+    # are T-independent at fixed n, so this part holds at every T)
     jn, wn, n_nodes = split(n_eff, n_resolution)
+    l_mid = np.log(t_ref) - 0.5 * (np.log(t_low) + np.log(t_high))
+    lg_at = [lg + (n_eff - n_nodes[jn + dn]) * l_mid for dn in (0, 1)]
+    g_min = min(v.min() for v in lg_at)
+    kg = [(v - g_min) / gamma_resolution + 1.0 for v in lg_at]
+    jg = [np.round(v).astype(np.int64) for v in kg]
+    wg3 = [lorentz_width_weights(k - j, gamma_resolution) for k, j in zip(kg, jg, strict=True)]
+    g_nodes = g_min + gamma_resolution * (np.arange(max(j.max() for j in jg) + 2) - 1.0)
     de = elower_node_spacing(t_low, t_high, elower_tolerance, t_ref)
     je, te, e_nodes = split(elower, de)
     x_lo, x_hi = 1.0 / t_high - 1.0 / t_ref, 1.0 / t_low - 1.0 / t_ref
@@ -202,20 +217,20 @@ def prepare_premodit(
     iq, wq = quadratic_weights(u)
     iq = iq.astype(np.int64)
 
-    # every line's 3 x 2 x 2 x 2 entries
+    # every line's 3 x 3 x 2 x 2 entries
     parts = []
     for dq, w_q in zip((-1, 0, 1), wq, strict=True):
-        for dg, w_g in ((0, 1 - wg), (1, wg)):
-            for dn, w_n in ((0, 1 - wn), (1, wn)):
+        for dn, w_n in ((0, 1 - wn), (1, wn)):
+            for dg, w_g in zip((-1, 0, 1), wg3[dn], strict=True):
                 for dk, w_e in ((0, we0), (1, we1)):
                     e_node = e_nodes[je + dk]
                     log_mag = np.log(s_ref) - C2_CM_K * e_node * x_mid
                     with np.errstate(divide="ignore", under="ignore"):
                         val = np.exp(log_mag) * w_q * w_g * w_n * w_e
-                    parts.append((iq + dq, jg + dg, jn + dn, je + dk, val))
+                    parts.append((iq + dq, jg[dn] + dg, jn + dn, je + dk, val))
     q_i, g_i, n_i, e_i, val = (np.concatenate(p) for p in zip(*parts, strict=True))
-    iso_i = np.tile(iso, 24)
-    grp_i = np.tile(group, 24)
+    iso_i = np.tile(iso, 36)
+    grp_i = np.tile(group, 36)
     nz = val != 0.0
     q_i, g_i, n_i, e_i, val, iso_i, grp_i = (a[nz] for a in (q_i, g_i, n_i, e_i, val, iso_i, grp_i))
     # occupied broadening classes (g, n, mass group) and E'' classes (node, isotopologue)
@@ -230,7 +245,7 @@ def prepare_premodit(
     ukeys, values = ukeys[nz], values[nz]
 
     dt = jnp.asarray(0.0).dtype
-    nu_ext = qg.nu_ext()
+    nu_ext = lay.nu_rows()
     return PreMODITCalculator(
         nu_grid=jnp.asarray(nu, dtype=dt),
         log_values=jnp.asarray(np.log(np.abs(values)), dtype=dt),
@@ -247,8 +262,8 @@ def prepare_premodit(
         nu_ext=jnp.asarray(nu_ext, dtype=dt),
         pf_t=jnp.asarray(lines.pf_t_k, dtype=dt),
         pf_q=jnp.asarray(lines.pf_q, dtype=dt),
-        image_kernel=jnp.asarray(lorentz_image_kernel(qg.n_fft), dtype=dt),
-        qgrid=qg,
+        grid_arrays=two_level_arrays(lay, dt),
+        layout=lay,
         t_ref=t_ref,
         x_mid=float(x_mid),
         robust_range=(t_low, t_high),

@@ -7,8 +7,8 @@ it is accurate to better than 1e-8 relative in Re w (measured against scipy.spec
   SIAM J. Numer. Anal. 31, 1497); 4e-9 worst relative error in Re w for 1e-6 <= y < 8.
 * float32 only, |x| >= 2.5 and y < 0.1: exp(-z^2) plus a Taylor series in y of the Dawson
   function on the real axis (the Weideman sum loses relative accuracy there in float32).
-* |z| >= 8: 24-point Gauss-Hermite quadrature of w(z) = (i/pi) int exp(-t^2)/(z - t) dt
-  (equivalently the Laplace continued fraction of Humlicek 1979/1982); 1e-14.
+* |z| >= 8: the asymptotic (Laplace) series of w, 9 terms (the region-I idea of Humlicek
+  1982, carried to more terms); 4e-12.
 
 The derivative is exact and analytic, dw/dz = -2 z w(z) + 2 i / sqrt(pi), attached with
 ``jax.custom_jvp`` (so gradients never differentiate through the approximations).
@@ -38,7 +38,8 @@ def _weideman_coefficients(n: int):
 
 
 _L, _A = _weideman_coefficients(_N_WEIDEMAN)
-_GH_T, _GH_W = np.polynomial.hermite.hermgauss(24)
+# (2k-1)!! for k = 8..0, highest power first (Horner in 1 / (2 z^2))
+_ASYMPTOTIC = tuple(float(np.prod(np.arange(1, 2 * k, 2))) for k in range(8, -1, -1))
 
 
 def _w_weideman(z):
@@ -51,9 +52,18 @@ def _w_weideman(z):
 
 
 def _w_far(z):
-    t = jnp.asarray(_GH_T, dtype=z.real.dtype)
-    w = jnp.asarray(_GH_W, dtype=z.real.dtype)
-    return (1j / np.pi) * jnp.sum(w / (z[..., None] - t), axis=-1)
+    """Asymptotic series w = (i / (sqrt(pi) z)) sum_k (2k-1)!! / (2 z^2)^k, 9 terms.
+
+    For Im z >= 0 and |z| >= 8 it is good to 4e-12 (relative to wofz); it replaced a 24-point
+    Gauss-Hermite sum that was 13x slower (0.44 s vs 0.034 s for 4e6 points, one CPU core),
+    which matters because most (line, grid point) pairs of a line-by-line sum are far.
+    """
+    inv = 1.0 / z
+    u = 0.5 * inv * inv
+    p = jnp.zeros_like(z)
+    for a in _ASYMPTOTIC:
+        p = p * u + a
+    return (1j / _SQRT_PI) * inv * p
 
 
 def _w_small_y(z):
