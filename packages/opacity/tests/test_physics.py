@@ -106,3 +106,23 @@ def test_cia_log_linear_interpolation():
         grid.log_coeff_vector(table.t_k[-1] + 10.0)
     with pytest.raises(ValueError, match="outside the CIA table's range"):
         grid.log_coeff_matrix(jnp.array([table.t_k[0] - 1.0, t]))
+
+
+def test_lorentz_width_split_reproduces_a_lorentzian():
+    from scipy.stats import cauchy
+
+    from jaxstro.opacity._dit import lorentz_width_weights
+
+    h = 0.2
+    x = np.concatenate([np.linspace(-5, 5, 201), [50.0, 500.0]])
+    for d in (-0.5, -0.2, 0.0, 0.37, 0.5):
+        gamma = 1.0
+        nodes = [gamma * np.exp((m - d) * h) for m in (-1, 0, 1)]
+        w = lorentz_width_weights(d, h)
+        mix = sum(wi * cauchy.pdf(x, scale=g) for wi, g in zip(w, nodes, strict=True))
+        exact = cauchy.pdf(x, scale=gamma)
+        assert sum(w) == pytest.approx(1.0, abs=1e-12)
+        # peak and far wings exact; in between within h^3-order
+        np.testing.assert_allclose(mix[100], exact[100], rtol=1e-12)
+        np.testing.assert_allclose(mix[-1], exact[-1], rtol=1e-5)
+        assert np.max(np.abs(mix / exact - 1)) < 1.3e-3

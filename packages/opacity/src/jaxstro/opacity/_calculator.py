@@ -31,14 +31,14 @@ def make_calculator(lines, nu_grid, method="premodit", **options):
           memory grow with lines x grid points. Options: ``chunk`` (lines per block, 256),
           ``pressure_shift``.
         * "modit": per-line strengths and widths at run time, spread over Lorentz-width
-          classes (``gamma_resolution``, step in ln gamma, 0.3) and convolved with analytic
+          classes (``gamma_resolution``, step in ln gamma, 0.2) and convolved with analytic
           Voigt kernels by FFT. Options: ``gamma_resolution``, ``oversample``,
           ``t_min_k`` (coldest temperature the automatic ``oversample`` resolves, 300 K),
           ``isotopologue_doppler``, ``pressure_shift``.
         * "premodit": precomputed, sparse line-shape density; no per-line work at run time.
           Options: ``robust_range`` ((300, 3000) K: strengths exact at both ends, within
           ``elower_tolerance`` (1e-3) in between; evaluation outside raises),
-          ``elower_tolerance``, ``gamma_resolution`` (0.3), ``n_resolution`` (0.2),
+          ``elower_tolerance``, ``gamma_resolution`` (0.2), ``n_resolution`` (0.2),
           ``oversample``, ``isotopologue_doppler``. No pressure shift.
     margin_cm1 : float, every method
         Lines centred up to this far [cm^-1] outside the grid contribute (full Voigt wings,

@@ -112,7 +112,7 @@ def prepare_modit(
     nu_grid,
     *,
     margin_cm1=25.0,
-    gamma_resolution=0.3,
+    gamma_resolution=0.2,
     oversample=None,
     t_min_k=300.0,
     isotopologue_doppler=False,

@@ -145,7 +145,7 @@ def prepare_premodit(
     *,
     robust_range=(300.0, 3000.0),
     elower_tolerance=1e-3,
-    gamma_resolution=0.3,
+    gamma_resolution=0.2,
     n_resolution=0.2,
     margin_cm1=25.0,
     oversample=None,
