@@ -164,28 +164,34 @@ def lorentz_image_kernel(n_fft: int) -> np.ndarray:
     return np.fft.rfft(c0).real
 
 
-def voigt_kernel_convolve(lsd, sigma_q, gamma_q, n_fft: int, image_kernel, alias=True):
-    """sum_c (lsd[:, c] (*) Voigt(sigma_q[c], gamma_q[c])) on the grid of ``lsd`` (q units).
-
-    The Fourier transform of an area-normalised Voigt profile is
-    exp(-2 pi^2 sigma^2 f^2 - 2 pi gamma |f|). With ``n_fft >= 2 len(lsd)`` and the Lorentz
-    images removed (``image_kernel`` from :func:`lorentz_image_kernel`) this is the direct,
-    untruncated sum of every line's profile.
-    """
-    n = lsd.shape[0]
-    f = jnp.fft.rfftfreq(n_fft).astype(lsd.dtype)
-    spec = jnp.fft.rfft(lsd, n=n_fft, axis=0)  # (n_f, n_cols)
-    # the DFT of the kernel sampled on the grid is the periodic sum of its transform (Poisson);
-    # the images at f +- 1 matter only for sigma below ~2 steps (``alias=False`` drops them:
-    # their weight is exp(-2 pi^2 sigma^2 / 4) < 1e-8 for sigma >= 2)
+def _fine_kernel(f, sig, gam, image_kernel, alias):
+    """Transform of the sampled Voigt kernel minus its periodic Lorentz images (see
+    :func:`lorentz_image_kernel`). The DFT of a kernel sampled on the grid is the periodic sum of
+    its transform (Poisson); the images at f +- 1 matter only for sigma below ~2 steps
+    (``alias=False`` drops them: their weight is exp(-pi^2 sigma^2 / 2) < 1e-8 at sigma = 2)."""
     kern = 0.0
     for shift in (-1.0, 0.0, 1.0) if alias else (0.0,):
-        fs = jnp.abs(f + shift)[:, None]
-        kern = kern + jnp.exp(
-            -2.0 * np.pi**2 * (sigma_q**2)[None, :] * fs**2 - 2.0 * np.pi * gamma_q[None, :] * fs
-        )
-    total = jnp.sum(spec * kern, axis=1) - image_kernel * (spec @ gamma_q.astype(spec.dtype))
-    return jnp.fft.irfft(total, n=n_fft)[:n]
+        fs = jnp.abs(f + shift)
+        kern = kern + jnp.exp(-2.0 * np.pi**2 * sig**2 * fs**2 - 2.0 * np.pi * gam * fs)
+    return kern - gam * image_kernel
+
+
+def voigt_kernel_convolve(lsd, sigma_q, gamma_q, n_fft: int, image_kernel, alias=True):
+    """sum_c (lsd[c] (*) Voigt(sigma_q[c], gamma_q[c])) on the grid of ``lsd`` (q units).
+
+    ``lsd`` is (n_cols, n). The Fourier transform of an area-normalised Voigt profile is
+    exp(-2 pi^2 sigma^2 f^2 - 2 pi gamma |f|). With ``n_fft >= 2 n`` and the Lorentz images
+    removed this is the direct, untruncated sum of every line's profile.
+    """
+    f = jnp.fft.rfftfreq(n_fft).astype(lsd.dtype)
+
+    def one(acc, col):
+        x, sig, gam = col
+        return acc + jnp.fft.rfft(x, n=n_fft) * _fine_kernel(f, sig, gam, image_kernel, alias), None
+
+    acc0 = jnp.zeros(f.shape, dtype=jnp.result_type(lsd.dtype, jnp.complex64))
+    total, _ = jax.lax.scan(one, acc0, (lsd, sigma_q, gamma_q))
+    return jnp.fft.irfft(total, n=n_fft)[: lsd.shape[1]]
 
 
 # --------------------------------------------------------------------------------------------
@@ -314,32 +320,60 @@ def two_level_arrays(layout: TwoLevel, dtype) -> TwoLevelArrays:
 
 
 def two_level_convolve(layout: TwoLevel, arrays: TwoLevelArrays, lsd, sigma_f, gamma_f, nu_grid):
-    """Cross section [cm^2/molecule] on the user grid from the stacked (fine; coarse) LSD.
+    """Cross section [cm^2/molecule] on the user grid from the stacked LSD, (n_cols, n_rows):
+    fine rows, then coarse rows.
 
     ``sigma_f`` and ``gamma_f`` are each column's Doppler sigma and Lorentz HWHM in fine steps.
     """
-    from jaxstro.opacity._voigt import _w_far
+    return two_level_convolve_columns(
+        layout, arrays, lambda x: x, lsd, sigma_f, gamma_f, nu_grid, dtype=lsd.dtype
+    )
+
+
+def two_level_convolve_columns(
+    layout: TwoLevel,
+    arrays: TwoLevelArrays,
+    make_column,
+    columns,
+    sigma_f,
+    gamma_f,
+    nu_grid,
+    dtype,
+):
+    """:func:`two_level_convolve` with the LSD built one column at a time by
+    ``make_column(columns[c]) -> (n_rows,)`` inside the loop: transient memory is one column
+    and one FFT of each grid, whatever the number of columns (``lax.scan``)."""
+    from jaxstro.opacity._voigt import _SQRT_PI, _w_far
 
     fine = layout.fine
-    xs_f = fine.to_user(
-        voigt_kernel_convolve(
-            lsd[: fine.n_ext], sigma_f, gamma_f, fine.n_fft, arrays.image_kernel, layout.alias
-        )
-    )
     scale = layout.r_c / fine.r  # fine steps -> coarse steps
-    # the coarse lines are >= buffer user steps from every user point, i.e. outside their own
-    # Doppler cores (|z| >= 8 there, by the choice of buffer): the kernel needs only the
-    # asymptotic series; inside |z| < 8 it is set to 0 (those samples never reach the user grid)
-    s_c = (sigma_f * scale * np.sqrt(2.0))[None, :]
-    z = jax.lax.complex(
-        arrays.kernel_offsets[:, None] / s_c,
-        jnp.broadcast_to((gamma_f * scale)[None, :] / s_c, (layout.n_fft_c, s_c.shape[1])),
+    f = jnp.fft.rfftfreq(fine.n_fft).astype(dtype)
+    cdt = jnp.result_type(dtype, jnp.complex64)
+
+    def one(acc, col):
+        data, sig, gam = col
+        x = make_column(data)
+        acc_f, acc_c = acc
+        kern_f = _fine_kernel(f, sig, gam, arrays.image_kernel, layout.alias)
+        acc_f = acc_f + jnp.fft.rfft(x[: fine.n_ext], n=fine.n_fft) * kern_f
+        # the coarse lines are >= buffer user steps from every user point, i.e. outside their
+        # Doppler cores (|z| >= 8 there, by the choice of buffer): the kernel needs only the
+        # asymptotic series; inside |z| < 8 it is 0 (those samples never reach the user grid)
+        s_c = sig * scale * np.sqrt(2.0)
+        off = arrays.kernel_offsets
+        z = jax.lax.complex(off / s_c, jnp.full_like(off, gam * scale / s_c))
+        far = jnp.abs(z) >= 8.0
+        kern = jnp.where(far, jnp.real(_w_far(jnp.where(far, z, 8.0))), 0.0) / (s_c * _SQRT_PI)
+        acc_c = acc_c + jnp.fft.rfft(x[fine.n_ext :], n=layout.n_fft_c) * jnp.fft.rfft(kern)
+        return (acc_f, acc_c), None
+
+    acc0 = (
+        jnp.zeros(fine.n_fft // 2 + 1, dtype=cdt),
+        jnp.zeros(layout.n_fft_c // 2 + 1, dtype=cdt),
     )
-    far = jnp.abs(z) >= 8.0
-    kern = jnp.where(far, jnp.real(_w_far(jnp.where(far, z, 8.0))), 0.0) / (s_c * np.sqrt(np.pi))
-    spec = jnp.fft.rfft(lsd[fine.n_ext :], n=layout.n_fft_c, axis=0)
-    total = jnp.sum(spec * jnp.fft.rfft(kern, axis=0), axis=1)
-    xs_c = jnp.fft.irfft(total, n=layout.n_fft_c)[: layout.n_c]
+    (tot_f, tot_c), _ = jax.lax.scan(one, acc0, (columns, sigma_f, gamma_f))
+    xs_f = fine.to_user(jnp.fft.irfft(tot_f, n=fine.n_fft)[: fine.n_ext])
+    xs_c = jnp.fft.irfft(tot_c, n=layout.n_fft_c)[: layout.n_c]
     xs_c_user = jnp.sum(xs_c[arrays.interp_index] * arrays.interp_weight, axis=1)
     return (xs_f * fine.r + xs_c_user * layout.r_c) / nu_grid
 

@@ -95,10 +95,10 @@ class MODITCalculator:
         _, wq = quadratic_weights(offset)
         lsd = jnp.zeros(n_rows * n_cols, dtype=s.dtype)
         for dq, w in zip((-1, 0, 1), wq, strict=True):
-            base = (jnp.clip(idx + dq, 0, n_rows - 1)) * n_cols + col
+            row = jnp.clip(idx + dq, 0, n_rows - 1)
             for dg, v in zip((-1, 0, 1), wg, strict=True):
-                lsd = lsd.at[base + dg].add(s * w * v)
-        lsd = lsd.reshape(n_rows, n_cols)
+                lsd = lsd.at[(col + dg) * n_rows + row].add(s * w * v)
+        lsd = lsd.reshape(n_cols, n_rows)
         gamma_nodes = jnp.exp(g0 + self.gamma_resolution * jnp.arange(self.n_gamma, dtype=s.dtype))
         sigma_f = jnp.repeat(doppler_sigma_q(t_k, self.masses, self.layout.fine.r), self.n_gamma)
         gamma_f = jnp.tile(gamma_nodes, n_groups)

@@ -35,7 +35,7 @@ from jaxstro.opacity._dit import (
     mass_groups,
     quadratic_weights,
     two_level_arrays,
-    two_level_convolve,
+    two_level_convolve_columns,
 )
 from jaxstro.opacity._lines import C2_CM_K, partition_ratio
 
@@ -54,18 +54,19 @@ class PreMODITCalculator:
     """
 
     nu_grid: jax.Array  # (n_grid,)
-    log_values: jax.Array  # (nnz,) ln|S_ref x weights x exp(-c2 E_node x_mid)|
-    signs: jax.Array  # (nnz,) +-1 (the quadratic q split has a negative weight)
-    flat_index: jax.Array  # (nnz,) q_index * n_bcol + bcol
-    ecol: jax.Array  # (nnz,) E''-class of each entry
+    # the density, one row per broadening class, each padded to the longest (padding: row
+    # index n_rows, dropped by the scatter)
+    log_values: jax.Array  # (n_bcol, m) ln|S_ref x weights x exp(-c2 E_node x_mid)|
+    signs: jax.Array  # (n_bcol, m) +-1 or 0 (the quadratic q split has a negative weight)
+    q_index: jax.Array  # (n_bcol, m) LSD row of each entry
+    ecol: jax.Array  # (n_bcol, m) E''-class of each entry
     e_nodes: jax.Array  # (n_ecol,) E'' of each E''-class [cm^-1]
     e_iso: jax.Array  # (n_ecol,) partition-function row of each E''-class
     b_log_gamma: jax.Array  # (n_bcol,) ln(R gamma_ref / nu) of each broadening class
     b_n: jax.Array  # (n_bcol,) temperature exponent of each broadening class
     b_group: jax.Array  # (n_bcol,) Doppler class of each broadening class
     masses: jax.Array  # (n_groups,) [amu]
-    stim_ref: jax.Array  # (n_ext,) 1 - exp(-c2 nu / T_ref) on the internal grid
-    nu_ext: jax.Array  # (n_rows,) wavenumber of every LSD row (fine, then coarse) [cm^-1]
+    stim_ref: jax.Array  # (n_grid,) 1 - exp(-c2 nu / T_ref) on the user grid
     pf_t: jax.Array
     pf_q: jax.Array
     grid_arrays: TwoLevelArrays
@@ -95,18 +96,26 @@ class PreMODITCalculator:
 
     def _xs(self, t_k, p_bar):
         lay = self.layout
-        n_bcol = self.b_n.shape[0]
         x = 1.0 / t_k - 1.0 / self.t_ref
         q_ratio = partition_ratio(t_k, self.pf_t, self.pf_q, t_ref_k=self.t_ref)
         # in log space: the Boltzmann factor alone overflows float32 for E'' ~ 1e4 cm^-1
         log_factor = -C2_CM_K * self.e_nodes * (x - self.x_mid) + jnp.log(q_ratio)[self.e_iso]
-        vals = self.signs * jnp.exp(self.log_values + log_factor[self.ecol])
-        lsd = jnp.zeros(lay.n_rows * n_bcol, dtype=vals.dtype).at[self.flat_index].add(vals)
-        stim = -jnp.expm1(-C2_CM_K * self.nu_ext / t_k) / self.stim_ref
-        lsd = lsd.reshape(lay.n_rows, n_bcol) * stim[:, None]
+        dtype = self.log_values.dtype
+
+        def make_column(data):
+            logv, sign, q, ecol = data
+            vals = sign * jnp.exp(logv + log_factor[ecol])
+            return jnp.zeros(lay.n_rows, dtype=dtype).at[q].add(vals, mode="drop")
+
         gamma_q = p_bar * jnp.exp(self.b_log_gamma + self.b_n * jnp.log(self.t_ref / t_k))
         sigma_q = doppler_sigma_q(t_k, self.masses, lay.fine.r)[self.b_group]
-        return two_level_convolve(lay, self.grid_arrays, lsd, sigma_q, gamma_q, self.nu_grid)
+        columns = (self.log_values, self.signs, self.q_index, self.ecol)
+        xs = two_level_convolve_columns(
+            lay, self.grid_arrays, make_column, columns, sigma_q, gamma_q, self.nu_grid, dtype
+        )
+        # stimulated emission at the output wavenumber instead of each line centre: lines
+        # within 25 cm^-1, |d ln(1 - exp(-c2 nu/T))| < c2 25 cm^-1 / T exp(-c2 nu/T) ~ 1e-5
+        return xs * (-jnp.expm1(-C2_CM_K * self.nu_grid / t_k)) / self.stim_ref
 
 
 def _two_node_weights(t, de, x_lo, x_hi):
@@ -236,30 +245,43 @@ def prepare_premodit(
     # occupied broadening classes (g, n, mass group) and E'' classes (node, isotopologue)
     bkeys, bcol = np.unique(np.stack([g_i, n_i, grp_i], axis=1), axis=0, return_inverse=True)
     ekeys, ecol = np.unique(np.stack([e_i, iso_i], axis=1), axis=0, return_inverse=True)
-    n_bcol = bkeys.shape[0]
-    flat = q_i * n_bcol + bcol.ravel()
+    flat = bcol.ravel() * lay.n_rows + q_i
     # sum duplicate (q, broadening, E'') entries once, here, instead of at every evaluation
     ukeys, inv = np.unique(np.stack([flat, ecol.ravel()], axis=1), axis=0, return_inverse=True)
     values = np.bincount(inv.ravel(), weights=val, minlength=ukeys.shape[0])
     nz = values != 0.0
     ukeys, values = ukeys[nz], values[nz]
+    # one padded row per broadening class (the LSD is then built and convolved class by class)
+    b_of, q_of = np.divmod(ukeys[:, 0], lay.n_rows)
+    n_bcol = bkeys.shape[0]
+    counts = np.bincount(b_of, minlength=n_bcol)
+    width = int(counts.max())
+    order = np.argsort(b_of, kind="stable")
+    slot = np.arange(order.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    pad_q = np.full((n_bcol, width), lay.n_rows, dtype=np.int64)
+    pad_logv = np.zeros((n_bcol, width))
+    pad_sign = np.zeros((n_bcol, width))
+    pad_e = np.zeros((n_bcol, width), dtype=np.int64)
+    rows_b = b_of[order]
+    pad_q[rows_b, slot] = q_of[order]
+    pad_logv[rows_b, slot] = np.log(np.abs(values[order]))
+    pad_sign[rows_b, slot] = np.sign(values[order])
+    pad_e[rows_b, slot] = ukeys[order, 1]
 
     dt = jnp.asarray(0.0).dtype
-    nu_ext = lay.nu_rows()
     return PreMODITCalculator(
         nu_grid=jnp.asarray(nu, dtype=dt),
-        log_values=jnp.asarray(np.log(np.abs(values)), dtype=dt),
-        signs=jnp.asarray(np.sign(values), dtype=dt),
-        flat_index=jnp.asarray(ukeys[:, 0], dtype=jnp.int32),
-        ecol=jnp.asarray(ukeys[:, 1], dtype=jnp.int32),
+        log_values=jnp.asarray(pad_logv, dtype=dt),
+        signs=jnp.asarray(pad_sign, dtype=dt),
+        q_index=jnp.asarray(pad_q, dtype=jnp.int32),
+        ecol=jnp.asarray(pad_e, dtype=jnp.int32),
         e_nodes=jnp.asarray(e_nodes[ekeys[:, 0]], dtype=dt),
         e_iso=jnp.asarray(ekeys[:, 1], dtype=jnp.int32),
         b_log_gamma=jnp.asarray(g_nodes[bkeys[:, 0]], dtype=dt),
         b_n=jnp.asarray(n_nodes[bkeys[:, 1]], dtype=dt),
         b_group=jnp.asarray(bkeys[:, 2], dtype=jnp.int32),
         masses=jnp.asarray(masses, dtype=dt),
-        stim_ref=jnp.asarray(-np.expm1(-C2_CM_K * nu_ext / t_ref), dtype=dt),
-        nu_ext=jnp.asarray(nu_ext, dtype=dt),
+        stim_ref=jnp.asarray(-np.expm1(-C2_CM_K * nu / t_ref), dtype=dt),
         pf_t=jnp.asarray(lines.pf_t_k, dtype=dt),
         pf_q=jnp.asarray(lines.pf_q, dtype=dt),
         grid_arrays=two_level_arrays(lay, dt),
