@@ -16,7 +16,9 @@ arrays; its HITRAN path handles one isotopologue, so that comparison (both codes
 percentile relative difference from jaxstro's LPF (itself within 1e-6 of scipy's wofz) where
 the cross section exceeds 1e-3 of its maximum.
 
-Run: ``python benchmarks/bench_opacity.py [--quick]`` (``--quick``: grid (a) only).
+Run: ``python benchmarks/bench_opacity.py [--quick]`` (``--quick``: grid (a) only). The
+PreMODIT comparison runs each code in a child process: ExoJAX's dense line-basis density for
+grid (b) does not fit in 24 GB, and a killed child is reported as such.
 """
 
 from __future__ import annotations
@@ -235,70 +237,95 @@ def run_case(name, lines, nu, *, n_layers, mem_layers, do_lpf_matrix, exojax_lpf
             row["speedup_xsmatrix"] = row["xsmatrix_s"] / js["xsmatrix_s"]
         row["memory_ratio"] = js["peak_bytes_xsmatrix"] / row["peak_bytes_xsmatrix"]
         print(name, "exojax", method, json.dumps(row), flush=True)
-    # PreMODIT: both codes on the 12C16O lines (ExoJAX's HITRAN PreMODIT takes one isotopologue)
-    main_iso = subset(lines, keep[lines.isotope[keep] == 1])
-    robust = (300.0, 3000.0)
-    rows = {}
-    for code in ("jaxstro", "exojax"):
-        if code == "jaxstro":
-            calc = make_calculator(main_iso, nu, method="premodit", robust_range=robust)
-            xsv = calc.xsvector
-        else:
-            xsv = exojax_premodit(main_iso, nu, robust).xsvector
-        row = {}
-        vec = jax.jit(xsv)
-        row["xsvector_s"] = median_time(vec, 1000.0, 1.0, repeat=repeat)
-        if code == "jaxstro":
-            ref_main = jax.jit(make_calculator(main_iso, nu, method="lpf").xsvector)(1000.0, 1.0)
-        row.update(accuracy(vec(1000.0, 1.0), ref_main))
-
-        def matrix(t, p, xsv=xsv):
-            return jax.lax.map(lambda tp: xsv(tp[0], tp[1]), (t, p))
-
-        row["xsmatrix_s"] = median_time(jax.jit(matrix), t_l, p_l, repeat=max(1, repeat // 2))
-        row["peak_bytes_xsmatrix"], _ = compiled_memory(matrix, t_m, p_m)
-        rows[code] = row
-    rows["speedup_xsvector"] = rows["exojax"]["xsvector_s"] / rows["jaxstro"]["xsvector_s"]
-    rows["speedup_xsmatrix"] = rows["exojax"]["xsmatrix_s"] / rows["jaxstro"]["xsmatrix_s"]
-    rows["memory_ratio"] = (
-        rows["jaxstro"]["peak_bytes_xsmatrix"] / rows["exojax"]["peak_bytes_xsmatrix"]
-    )
+    # PreMODIT: both codes on the 12C16O lines (ExoJAX's HITRAN PreMODIT takes one
+    # isotopologue), each in a child process so that running out of memory is reported, not fatal
+    rows = {code: premodit_row_in_child(name, code) for code in ("jaxstro", "exojax")}
+    if all("xsvector_s" in r for r in rows.values()):
+        rows["speedup_xsvector"] = rows["exojax"]["xsvector_s"] / rows["jaxstro"]["xsvector_s"]
+        rows["speedup_xsmatrix"] = rows["exojax"]["xsmatrix_s"] / rows["jaxstro"]["xsmatrix_s"]
+        rows["memory_ratio"] = (
+            rows["jaxstro"]["peak_bytes_xsmatrix"] / rows["exojax"]["peak_bytes_xsmatrix"]
+        )
     out["premodit_12C16O"] = rows
     print(name, "premodit 12C16O", json.dumps(rows), flush=True)
     return out
 
 
+GRIDS = {
+    "a_22920-23000AA_3500": dict(start=22920.0, stop=23000.0, n=3500, unit="AA", repeat=5),
+    "b_4100-4400cm-1_150000": dict(start=4100.0, stop=4400.0, n=150_000, unit="cm-1", repeat=3),
+}
+
+
+def grid_of(name):
+    g = GRIDS[name]
+    nu, _, _ = wavenumber_grid(g["start"], g["stop"], g["n"], unit=g["unit"])
+    return nu
+
+
+def premodit_row_in_child(name, code):
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, __file__, "--premodit-row", name, code], capture_output=True, text=True
+    )
+    rows = [ln for ln in out.stdout.splitlines() if ln.startswith("ROW ")]
+    if out.returncode != 0 or not rows:
+        tail = (out.stderr.strip().splitlines() or [""])[-1][:200]
+        return {"failed": f"exit code {out.returncode} (-9: killed, out of memory); {tail}"}
+    return json.loads(rows[-1][4:])
+
+
+def premodit_row(name, code):
+    lines = read_hitran(datasets.sample_path("co_hitemp"))
+    nu = grid_of(name)
+    keep = select_lines(lines, nu, 25.0)
+    main_iso = subset(lines, keep[lines.isotope[keep] == 1])
+    robust = (300.0, 3000.0)
+    repeat = GRIDS[name]["repeat"]
+    t_l, p_l = layers(100)
+    t_m, p_m = layers(200)
+    if code == "jaxstro":
+        xsv = make_calculator(main_iso, nu, method="premodit", robust_range=robust).xsvector
+    else:
+        xsv = exojax_premodit(main_iso, nu, robust).xsvector
+    row = {}
+    vec = jax.jit(xsv)
+    row["xsvector_s"] = median_time(vec, 1000.0, 1.0, repeat=repeat)
+    ref = jax.jit(make_calculator(main_iso, nu, method="lpf").xsvector)(1000.0, 1.0)
+    row.update(accuracy(vec(1000.0, 1.0), ref))
+
+    def matrix(t, p):
+        return jax.lax.map(lambda tp: xsv(tp[0], tp[1]), (t, p))
+
+    row["xsmatrix_s"] = median_time(jax.jit(matrix), t_l, p_l, repeat=max(1, repeat // 2))
+    row["peak_bytes_xsmatrix"], _ = compiled_memory(matrix, t_m, p_m)
+    print("ROW " + json.dumps(row), flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--quick", action="store_true", help="grid (a) only")
+    ap.add_argument("--premodit-row", nargs=2, metavar=("GRID", "CODE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.premodit_row:
+        premodit_row(*args.premodit_row)
+        return
     lines = read_hitran(datasets.sample_path("co_hitemp"))
     results = []
-    nu_a, _, _ = wavenumber_grid(22920.0, 23000.0, 3500, unit="AA")
-    results.append(
-        run_case(
-            "a_22920-23000AA_3500",
-            lines,
-            nu_a,
-            n_layers=100,
-            mem_layers=200,
-            do_lpf_matrix=True,
-            exojax_lpf=True,
-            repeat=5,
-        )
-    )
-    if not args.quick:
-        nu_b, _, _ = wavenumber_grid(4100.0, 4400.0, 150_000)
+    for name in GRIDS if not args.quick else list(GRIDS)[:1]:
+        big = name.startswith("b")
         results.append(
             run_case(
-                "b_4100-4400cm-1_150000",
+                name,
                 lines,
-                nu_b,
+                grid_of(name),
                 n_layers=100,
                 mem_layers=200,
-                do_lpf_matrix=False,
-                exojax_lpf=False,
-                repeat=3,
+                do_lpf_matrix=not big,
+                exojax_lpf=not big,
+                repeat=GRIDS[name]["repeat"],
             )
         )
     outdir = pathlib.Path(os.environ.get("JAXSTRO_BENCHDIR", "build/bench"))
