@@ -82,7 +82,8 @@ def exojax_functions(lines, keep, nu_grid):
     logsij0 = jnp.log(jnp.asarray(lines.strength_ref[keep] * lines.abundance[keep]))
     elower = jnp.asarray(lines.elower_cm1[keep])
     n_air = jnp.asarray(lines.n_temp[keep, 0])
-    g_air = jnp.asarray(lines.gamma_ref[keep, 0])
+    # ExoJAX's HITRAN widths are per atm (it divides P [bar] by 1.01325); LineList's are per bar
+    g_air = jnp.asarray(lines.gamma_ref[keep, 0] * 1.01325)
     pf_t, pf_q = jnp.asarray(lines.pf_t_k), jnp.asarray(lines.pf_q)
     idx = jnp.asarray(lines.pf_index[keep])
     mass = float(np.average(lines.molmass_amu[keep], weights=lines.strength_ref[keep]))
@@ -163,7 +164,7 @@ def exojax_premodit(lines, nu_grid, robust_range):
         isotope=int(lines.isotope[0]),
         uniqiso=np.array([int(lines.isotope[0])]),
         n_air=np.asarray(lines.n_temp[:, 0]),
-        gamma_air=np.asarray(lines.gamma_ref[:, 0]),
+        gamma_air=np.asarray(lines.gamma_ref[:, 0] * 1.01325),  # per atm, as ExoJAX expects
         nu_lines=np.asarray(lines.nu_cm1),
         elower=np.asarray(lines.elower_cm1),
     )

@@ -40,9 +40,10 @@ def test_matches_fixed_width_reference(co):
     np.testing.assert_allclose(co.nu_cm1, ref["nu"], rtol=0, atol=1e-9)
     np.testing.assert_allclose(co.strength_ref * co.abundance, ref["S"], rtol=1e-12)
     np.testing.assert_allclose(co.elower_cm1, ref["El"], rtol=1e-12)
-    np.testing.assert_allclose(co.gamma_ref[:, 0], ref["gair"], rtol=1e-12)
+    # HITRAN gives widths and shifts per atm; LineList holds them per bar
+    np.testing.assert_allclose(co.gamma_ref[:, 0], ref["gair"] / 1.01325, rtol=1e-12)
     np.testing.assert_allclose(co.n_temp[:, 0], ref["n"], rtol=1e-12)
-    np.testing.assert_allclose(co.delta_ref, ref["delta"], rtol=1e-12)
+    np.testing.assert_allclose(co.delta_ref, ref["delta"] / 1.01325, rtol=1e-12)
     np.testing.assert_allclose(co.g_upper, ref["gu"], rtol=0)
     np.testing.assert_array_equal(co.isotope, ref["iso"].astype(int))
 

@@ -19,7 +19,10 @@ from jaxstro.linedb._pf import tips_table
 
 __all__ = ["read_hitran", "HITRAN_BROADENERS"]
 
-READER_VERSION = 1
+READER_VERSION = 2  # 2: widths and shifts converted from per atm to per bar
+
+#: HITRAN widths and shifts are per atm; LineList holds them per bar (as ExoMol does)
+BAR_PER_ATM = 1.01325
 HITRAN_BROADENERS = ("air", "self")
 _MOLECULES = {1: "H2O", 2: "CO2", 5: "CO", 6: "CH4", 7: "O2", 11: "NH3", 13: "OH", 23: "HCN"}
 
@@ -156,7 +159,7 @@ def _parse(path, nu, iso_sel, fractions):
         t_grid = t_grid if t_grid[-1] <= t[-1] else t
     pf_q = np.stack([np.interp(t_grid, t, q) for t, q in tables])
     names = list(fractions)
-    gam = {"air": d["airbrd"], "self": d["selbrd"]}
+    gam = {"air": d["airbrd"] / BAR_PER_ATM, "self": d["selbrd"] / BAR_PER_ATM}
     arrays = {
         "nu_cm1": d["wav"],
         "strength_ref": d["int"] / np.array([abundance[i] for i in iso]),
@@ -165,7 +168,7 @@ def _parse(path, nu, iso_sel, fractions):
         "g_upper": d["gp"],
         "gamma_ref": np.stack([gam[b] for b in names], axis=1),
         "n_temp": np.stack([d["Tdpair"] for _ in names], axis=1),
-        "delta_ref": np.nan_to_num(d["Pshft"]),
+        "delta_ref": np.nan_to_num(d["Pshft"]) / BAR_PER_ATM,
         "isotope": iso,
         "abundance": np.array([abundance[i] for i in iso]),
         "molmass_amu": np.array([mass[i] for i in iso]),
