@@ -199,11 +199,12 @@ if not args.quick:
     ax[1].legend(loc="lower right", fontsize=8)
     d = {k: np.asarray(post.samples[k]).ravel() for k in TRUTH}
     s = {k: np.asarray(svi.samples[k]).ravel() for k in TRUTH}
-    ax[2].plot(d["log_beta"], d["log_n"], ".", ms=1, alpha=0.3, label="NUTS")
-    ax[2].plot(s["log_beta"], s["log_n"], ".", ms=1, alpha=0.3, label="SVI (AutoMVN)")
+    ax[2].plot(d["log_beta"], d["log_n"], "o", ms=1.5, alpha=0.3, mew=0, label="NUTS")
+    ax[2].plot(s["log_beta"], s["log_n"], "o", ms=1.5, alpha=0.3, mew=0, label="SVI (AutoMVN)")
     ax[2].plot(TRUTH["log_beta"], TRUTH["log_n"], "r*", ms=12, label="truth")
     ax[2].set(xlabel=r"log$_{10}\,\beta$", ylabel=r"log$_{10}\,N$", title="posterior")
-    ax[2].legend(markerscale=8)
+    ax[2].tick_params(axis="x", labelrotation=30)
+    ax[2].legend(loc="upper right", fontsize=8)
     fig.tight_layout()
     fig.savefig(figure_path(args.figdir, "absorption_line_fit.png"), dpi=120)
 
