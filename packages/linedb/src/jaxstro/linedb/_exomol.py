@@ -112,6 +112,8 @@ def read_exomol(path, nu_range=None, *, broadener="H2", cache=True):
         ``.def`` defaults (with a warning). "air" without a file uses the ``.def`` default.
     cache : True, a folder, or False (see :func:`read_hitran`).
 
+    Notes
+    -----
     Line intensity: ``S = g' A / (8 pi c nu^2) exp(-c2 E''/T) (1 - exp(-c2 nu/T)) / Q(T)``
     at T = 296 K, per molecule of the isotopologue (ExoMol has no abundance: ``abundance=1``).
     """

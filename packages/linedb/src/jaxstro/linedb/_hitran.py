@@ -83,7 +83,10 @@ def read_hitran(path, nu_range=None, *, isotopes=None, broadener="air", cache=Tr
     broadener : "air", "self" or a mixture such as ``{"air": 0.9, "self": 0.1}``.
     cache : True (``$JAXSTRO_CACHE`` or ``~/.cache/jaxstro/linedb``), a folder, or False.
 
-    HITRAN intensities include the isotopic abundance; it is divided out into
+    Notes
+    -----
+    Widths and pressure shifts are converted from HITRAN's per atm to per bar. HITRAN
+    intensities include the isotopic abundance; it is divided out into
     ``LineList.abundance`` (see :class:`LineList`). ``self`` broadening uses the air
     temperature exponent (HITRAN gives none for self).
     """

@@ -40,22 +40,24 @@ def make_calculator(lines, nu_grid, method="premodit", **options):
           ``elower_tolerance`` (1e-3) in between; evaluation outside raises),
           ``elower_tolerance``, ``gamma_resolution`` (0.2), ``n_resolution`` (0.2),
           ``oversample``, ``isotopologue_doppler``. No pressure shift.
-    margin_cm1 : float, every method
-        Lines centred up to this far [cm^-1] outside the grid contribute (full Voigt wings,
-        no cut-off); default 25.
-
-    Common to MODIT and PreMODIT: lines on the grid (or within a buffer of a few Doppler
-    cores of it) are convolved on a grid refined ``oversample`` times so that the narrowest
-    Doppler width spans >= 3 steps (None = automatic); lines farther out, whose wings reach
-    in, are convolved on a 4x coarser grid and interpolated. The Doppler width
-    uses the strength-weighted mean isotopologue mass unless ``isotopologue_doppler=True``
-    (one Doppler class per isotopologue, costs one FFT column each).
+    **options
+        The method's options above, and for every method ``margin_cm1``: lines centred up to
+        this far [cm^-1] outside the grid contribute (full Voigt wings, no cut-off); 25.
 
     Returns
     -------
     A pytree with ``xsvector(t_k, p_bar) -> (n,)`` and
     ``xsmatrix(t_layers, p_layers) -> (n_layers, n)`` cross sections [cm^2/molecule],
     jit-, vmap- and grad-safe in temperature [K] and pressure [bar].
+
+    Notes
+    -----
+    Common to MODIT and PreMODIT: lines on the grid (or within a buffer of a few Doppler
+    cores of it) are convolved on a grid refined ``oversample`` times so that the narrowest
+    Doppler width spans >= 3 steps (None = automatic); lines farther out, whose wings reach
+    in, are convolved on a 4x coarser grid and interpolated. The Doppler width
+    uses the strength-weighted mean isotopologue mass unless ``isotopologue_doppler=True``
+    (one Doppler class per isotopologue, costs one FFT column each).
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {sorted(METHODS)}; got {method!r}")
