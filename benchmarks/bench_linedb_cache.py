@@ -30,7 +30,11 @@ def timed(reader, path, cache):
 def main():
     warnings.simplefilter("ignore")
     report = {}
-    for name, reader in [("co_hitemp", ld.read_hitran), ("co_exomol", ld.read_exomol)]:
+    for name, reader in [
+        ("co_hitemp", ld.read_hitran),
+        ("co_exomol", ld.read_exomol),
+        ("h2o_exomol", ld.read_exomol),
+    ]:
         path = ld.datasets.sample_path(name)
         firsts, cached = [], []
         for _ in range(3):
