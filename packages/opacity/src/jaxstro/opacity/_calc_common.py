@@ -16,6 +16,7 @@ from jaxstro.opacity._lines import (
 )
 
 __all__ = [
+    "CrossSectionAPI",
     "LineArrays",
     "line_arrays",
     "check_grid",
@@ -42,6 +43,22 @@ class LineArrays:
     pf_t: jax.Array
     pf_q: jax.Array
     t_ref: float = dataclasses.field(metadata=dict(static=True))
+
+
+class CrossSectionAPI:
+    """``xsvector`` / ``xsmatrix`` of every calculator: input checks at the public boundary
+    (against ``self.t_range``), then the method's own ``_xs(t_k, p_bar)``."""
+
+    def xsvector(self, t_k, p_bar):
+        """Cross section [cm^2/molecule] on ``nu_grid`` at temperature [K] and pressure [bar]."""
+        check_tp(t_k, p_bar, self.t_range)
+        return self._xs(t_k, p_bar)
+
+    def xsmatrix(self, t_layers, p_layers):
+        """(n_layers, n_grid) cross sections; layers run sequentially (``lax.map``)."""
+        check_tp(t_layers, p_layers, self.t_range)
+        t, p = jnp.broadcast_arrays(jnp.asarray(t_layers), jnp.asarray(p_layers))
+        return jax.lax.map(lambda tp: self._xs(tp[0], tp[1]), (t, p))
 
 
 def _log_strength(lines) -> np.ndarray:

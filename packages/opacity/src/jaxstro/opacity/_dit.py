@@ -19,12 +19,10 @@ from jaxstro.opacity._lines import AMU_G, C_CGS, K_B_CGS
 
 __all__ = [
     "QGrid",
-    "make_qgrid",
     "check_eslog",
     "auto_oversample",
     "doppler_sigma_q",
     "quadratic_weights",
-    "voigt_kernel_convolve",
     "lorentz_image_kernel",
     "mass_groups",
 ]
@@ -48,9 +46,6 @@ class QGrid:
     @property
     def n_ext(self) -> int:
         return (self.n_grid - 1) * self.oversample + 1 + 2 * self.margin
-
-    def nu_ext(self) -> np.ndarray:
-        return np.exp((self.q0 + np.arange(self.n_ext)) / self.r)
 
     def to_user(self, xs_q):
         """Internal-grid values at the user's grid points."""
@@ -78,24 +73,6 @@ def auto_oversample(r_user: float, min_mass_amu: float, t_min_k: float, min_step
     """
     sig = r_user * np.sqrt(K_B_CGS * t_min_k / (max(min_mass_amu, 1.0) * AMU_G)) / C_CGS
     return int(min(16, max(1, np.ceil(min_steps / sig))))
-
-
-def make_qgrid(nu_grid: np.ndarray, margin_cm1: float, oversample: int) -> QGrid:
-    nu = np.asarray(nu_grid, dtype=np.float64)
-    r = check_eslog(nu) * oversample
-    # the low side needs the most steps: R ln(nu0 / (nu0 - margin)) > R ln((nu1 + margin) / nu1)
-    low = min(float(margin_cm1), 0.5 * nu[0])
-    margin = int(np.ceil(-r * np.log1p(-low / nu[0]))) + 2
-    n_ext = (nu.size - 1) * oversample + 1 + 2 * margin
-    n_fft = _next_fast_len(2 * n_ext)
-    return QGrid(
-        r=float(r),
-        q0=float(r * np.log(nu[0]) - margin),
-        n_grid=int(nu.size),
-        oversample=int(oversample),
-        margin=margin,
-        n_fft=n_fft,
-    )
 
 
 def _next_fast_len(n: int) -> int:
@@ -176,24 +153,6 @@ def _fine_kernel(f, sig, gam, image_kernel, alias):
     return kern - gam * image_kernel
 
 
-def voigt_kernel_convolve(lsd, sigma_q, gamma_q, n_fft: int, image_kernel, alias=True):
-    """sum_c (lsd[c] (*) Voigt(sigma_q[c], gamma_q[c])) on the grid of ``lsd`` (q units).
-
-    ``lsd`` is (n_cols, n). The Fourier transform of an area-normalised Voigt profile is
-    exp(-2 pi^2 sigma^2 f^2 - 2 pi gamma |f|). With ``n_fft >= 2 n`` and the Lorentz images
-    removed this is the direct, untruncated sum of every line's profile.
-    """
-    f = jnp.fft.rfftfreq(n_fft).astype(lsd.dtype)
-
-    def one(acc, col):
-        x, sig, gam = col
-        return acc + jnp.fft.rfft(x, n=n_fft) * _fine_kernel(f, sig, gam, image_kernel, alias), None
-
-    acc0 = jnp.zeros(f.shape, dtype=jnp.result_type(lsd.dtype, jnp.complex64))
-    total, _ = jax.lax.scan(one, acc0, (lsd, sigma_q, gamma_q))
-    return jnp.fft.irfft(total, n=n_fft)[: lsd.shape[1]]
-
-
 # --------------------------------------------------------------------------------------------
 # Two-level layout: a fine grid for the lines on (or just beyond) the user's grid, a coarse
 # grid for the lines farther out whose wings reach in.
@@ -230,11 +189,6 @@ class TwoLevel:
     @property
     def n_rows(self) -> int:
         return self.fine.n_ext + self.n_c
-
-    def nu_rows(self) -> np.ndarray:
-        """Wavenumber of every LSD row: fine grid, then coarse grid."""
-        nu_c = np.exp((self.c_q0 + np.arange(self.n_c)) / self.r_c)
-        return np.concatenate([self.fine.nu_ext(), nu_c])
 
     def place(self, nu_lines):
         """Row position (fractional, in the lines' own level) of each line; -1 if off both."""
@@ -301,13 +255,11 @@ def two_level_arrays(layout: TwoLevel, dtype) -> TwoLevelArrays:
     pos = np.arange(n_user) / layout.coarse + layout.c_first  # fractional coarse index
     base = np.floor(pos).astype(np.int64) - 1
     nodes = base[:, None] + np.arange(4)[None, :]
-    t = pos[:, None] - nodes  # distances to the 4 nodes
     w = np.ones((n_user, 4))
     for j in range(4):
         for m in range(4):
             if m != j:
                 w[:, j] *= (pos - nodes[:, m]) / (nodes[:, j] - nodes[:, m])
-    del t
     n = layout.n_fft_c
     off = np.arange(n, dtype=np.float64)
     off = np.where(off < n / 2, off, off - n)
@@ -319,6 +271,23 @@ def two_level_arrays(layout: TwoLevel, dtype) -> TwoLevelArrays:
     )
 
 
+def _coarse_kernel(offsets, sig_c, gam_c):
+    """Voigt kernel [per coarse step] at coarse ``offsets`` for sigma, gamma in coarse steps.
+
+    The coarse lines are >= buffer user steps from every user point, i.e. outside their
+    Doppler cores (|z| >= 8 there, by the choice of buffer): the kernel needs only the
+    asymptotic series; inside |z| < 8 it is 0 (those samples never reach the user grid).
+    """
+    from jaxstro.opacity._voigt import _SQRT_PI, far_hjerting
+
+    s = sig_c * np.sqrt(2.0)
+    z = jax.lax.complex(
+        offsets / s,
+        jnp.broadcast_to(gam_c / s, jnp.broadcast_shapes(jnp.shape(offsets), jnp.shape(s))),
+    )
+    return far_hjerting(z) / (s * _SQRT_PI)
+
+
 def two_level_convolve(layout: TwoLevel, arrays: TwoLevelArrays, lsd, sigma_f, gamma_f, nu_grid):
     """Cross section [cm^2/molecule] on the user grid from the stacked LSD, (n_cols, n_rows):
     fine rows, then coarse rows, all columns transformed at once (fastest for a few columns;
@@ -326,8 +295,6 @@ def two_level_convolve(layout: TwoLevel, arrays: TwoLevelArrays, lsd, sigma_f, g
 
     ``sigma_f`` and ``gamma_f`` are each column's Doppler sigma and Lorentz HWHM in fine steps.
     """
-    from jaxstro.opacity._voigt import _SQRT_PI, _w_far
-
     fine = layout.fine
     scale = layout.r_c / fine.r
     f = jnp.fft.rfftfreq(fine.n_fft).astype(lsd.dtype)
@@ -335,14 +302,9 @@ def two_level_convolve(layout: TwoLevel, arrays: TwoLevelArrays, lsd, sigma_f, g
         f[None, :], sigma_f[:, None], gamma_f[:, None], arrays.image_kernel[None, :], layout.alias
     )
     tot_f = jnp.sum(jnp.fft.rfft(lsd[:, : fine.n_ext], n=fine.n_fft, axis=1) * kern_f, axis=0)
-    s_c = (sigma_f * scale * np.sqrt(2.0))[:, None]
-    off = arrays.kernel_offsets[None, :]
-    z = jax.lax.complex(
-        off / s_c,
-        jnp.broadcast_to((gamma_f * scale)[:, None] / s_c, (sigma_f.shape[0], off.shape[1])),
+    kern = _coarse_kernel(
+        arrays.kernel_offsets[None, :], (sigma_f * scale)[:, None], (gamma_f * scale)[:, None]
     )
-    far = jnp.abs(z) >= 8.0
-    kern = jnp.where(far, jnp.real(_w_far(jnp.where(far, z, 8.0))), 0.0) / (s_c * _SQRT_PI)
     spec_c = jnp.fft.rfft(lsd[:, fine.n_ext :], n=layout.n_fft_c, axis=1)
     tot_c = jnp.sum(spec_c * jnp.fft.rfft(kern, axis=1), axis=0)
     return _finish(layout, arrays, tot_f, tot_c, nu_grid)
@@ -369,8 +331,6 @@ def two_level_convolve_columns(
     """:func:`two_level_convolve` with the LSD built one column at a time by
     ``make_column(columns[c]) -> (n_rows,)`` inside the loop: transient memory is one column
     and one FFT of each grid, whatever the number of columns (``lax.scan``)."""
-    from jaxstro.opacity._voigt import _SQRT_PI, _w_far
-
     fine = layout.fine
     scale = layout.r_c / fine.r  # fine steps -> coarse steps
     f = jnp.fft.rfftfreq(fine.n_fft).astype(dtype)
@@ -382,14 +342,7 @@ def two_level_convolve_columns(
         acc_f, acc_c = acc
         kern_f = _fine_kernel(f, sig, gam, arrays.image_kernel, layout.alias)
         acc_f = acc_f + jnp.fft.rfft(x[: fine.n_ext], n=fine.n_fft) * kern_f
-        # the coarse lines are >= buffer user steps from every user point, i.e. outside their
-        # Doppler cores (|z| >= 8 there, by the choice of buffer): the kernel needs only the
-        # asymptotic series; inside |z| < 8 it is 0 (those samples never reach the user grid)
-        s_c = sig * scale * np.sqrt(2.0)
-        off = arrays.kernel_offsets
-        z = jax.lax.complex(off / s_c, jnp.full_like(off, gam * scale / s_c))
-        far = jnp.abs(z) >= 8.0
-        kern = jnp.where(far, jnp.real(_w_far(jnp.where(far, z, 8.0))), 0.0) / (s_c * _SQRT_PI)
+        kern = _coarse_kernel(arrays.kernel_offsets, sig * scale, gam * scale)
         acc_c = acc_c + jnp.fft.rfft(x[fine.n_ext :], n=layout.n_fft_c) * jnp.fft.rfft(kern)
         return (acc_f, acc_c), None
 

@@ -9,21 +9,21 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxstro.opacity._calc_common import (
+    CrossSectionAPI,
     LineArrays,
-    check_tp,
     line_arrays,
     select_lines,
     strengths_widths,
 )
 from jaxstro.opacity._lines import doppler_sigma
-from jaxstro.opacity._voigt import _R_SWITCH, _SQRT_PI, _w_far, voigt_hjerting
+from jaxstro.opacity._voigt import _R_SWITCH, _SQRT_PI, far_hjerting, voigt_hjerting
 
 __all__ = ["LPFCalculator", "prepare_lpf"]
 
 
 @jax.tree_util.register_dataclass
 @dataclasses.dataclass(frozen=True)
-class LPFCalculator:
+class LPFCalculator(CrossSectionAPI):
     """Direct sum over lines (exact up to the Voigt function's 1e-8). Memory O(chunk x grid)."""
 
     nu_grid: jax.Array
@@ -39,9 +39,7 @@ class LPFCalculator:
     t_range: tuple = dataclasses.field(metadata=dict(static=True))
     method: str = dataclasses.field(default="lpf", metadata=dict(static=True))
 
-    def xsvector(self, t_k, p_bar):
-        """Cross section [cm^2/molecule] on ``nu_grid`` at temperature [K] and pressure [bar]."""
-        check_tp(t_k, p_bar, self.t_range)
+    def _xs(self, t_k, p_bar):
         s, sig, gam = strengths_widths(self.lines, t_k, p_bar)
         nu0 = self.line_offset + (self.lines.delta_ref * p_bar if self.pressure_shift else 0.0)
         n_chunks = s.shape[0] // self.chunk
@@ -64,9 +62,7 @@ class LPFCalculator:
                 (self.grid_offset[None, :] - nu_c[:, None]) / scale[:, None],
                 jnp.broadcast_to((gam_c / scale)[:, None], (s_c.shape[0], n_grid)),
             )
-            far = jnp.abs(z) >= _R_SWITCH
-            h_far = jnp.where(far, jnp.real(_w_far(jnp.where(far, z, _R_SWITCH))), 0.0)
-            acc = acc + norm @ h_far
+            acc = acc + norm @ far_hjerting(z)
             centre = jnp.searchsorted(self.grid_offset, nu_c)
             idx = centre[:, None] + win[None, :]
             inside = (idx >= 0) & (idx < n_grid)
@@ -86,12 +82,6 @@ class LPFCalculator:
         xs0 = jnp.zeros_like(self.nu_grid)
         xs, _ = jax.lax.scan(body, xs0, (pack(s), pack(nu0), pack(sig), pack(gam)))
         return xs
-
-    def xsmatrix(self, t_layers, p_layers):
-        """(n_layers, n_grid) cross sections; layers run sequentially (``lax.map``)."""
-        check_tp(t_layers, p_layers, self.t_range)
-        t, p = jnp.broadcast_arrays(jnp.asarray(t_layers), jnp.asarray(p_layers))
-        return jax.lax.map(lambda tp: self.xsvector(tp[0], tp[1]), (t, p))
 
 
 def prepare_lpf(

@@ -14,8 +14,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxstro.opacity._calc_common import (
+    CrossSectionAPI,
     LineArrays,
-    check_tp,
     line_arrays,
     select_lines,
     strengths_widths,
@@ -40,7 +40,7 @@ __all__ = ["MODITCalculator", "prepare_modit"]
 
 @jax.tree_util.register_dataclass
 @dataclasses.dataclass(frozen=True)
-class MODITCalculator:
+class MODITCalculator(CrossSectionAPI):
     """MODIT cross sections on an ESLOG grid (see :func:`jaxstro.opacity.make_calculator`)."""
 
     nu_grid: jax.Array  # (n_grid,)
@@ -58,17 +58,6 @@ class MODITCalculator:
     pressure_shift: bool = dataclasses.field(metadata=dict(static=True))
     t_range: tuple = dataclasses.field(metadata=dict(static=True))
     method: str = dataclasses.field(default="modit", metadata=dict(static=True))
-
-    def xsvector(self, t_k, p_bar):
-        """Cross section [cm^2/molecule] on ``nu_grid`` at temperature [K] and pressure [bar]."""
-        check_tp(t_k, p_bar, self.t_range)
-        return self._xs(t_k, p_bar)
-
-    def xsmatrix(self, t_layers, p_layers):
-        """(n_layers, n_grid) cross sections; layers run sequentially (``lax.map``)."""
-        check_tp(t_layers, p_layers, self.t_range)
-        t, p = jnp.broadcast_arrays(jnp.asarray(t_layers), jnp.asarray(p_layers))
-        return jax.lax.map(lambda tp: self._xs(tp[0], tp[1]), (t, p))
 
     def _xs(self, t_k, p_bar):
         la = self.lines

@@ -22,7 +22,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxstro.opacity._calc_common import check_tp, select_lines
+from jaxstro.opacity._calc_common import CrossSectionAPI, select_lines
 from jaxstro.opacity._dit import (
     TwoLevel,
     TwoLevelArrays,
@@ -44,7 +44,7 @@ __all__ = ["PreMODITCalculator", "prepare_premodit", "elower_node_spacing"]
 
 @jax.tree_util.register_dataclass
 @dataclasses.dataclass(frozen=True)
-class PreMODITCalculator:
+class PreMODITCalculator(CrossSectionAPI):
     """PreMODIT cross sections on an ESLOG grid (see :func:`jaxstro.opacity.make_calculator`).
 
     ``robust_range`` is the temperature range [K] within which the stated accuracy holds:
@@ -82,17 +82,6 @@ class PreMODITCalculator:
     @property
     def t_range(self):
         return self.robust_range
-
-    def xsvector(self, t_k, p_bar):
-        """Cross section [cm^2/molecule] on ``nu_grid`` at temperature [K] and pressure [bar]."""
-        check_tp(t_k, p_bar, self.robust_range)
-        return self._xs(t_k, p_bar)
-
-    def xsmatrix(self, t_layers, p_layers):
-        """(n_layers, n_grid) cross sections; layers run sequentially (``lax.map``)."""
-        check_tp(t_layers, p_layers, self.robust_range)
-        t, p = jnp.broadcast_arrays(jnp.asarray(t_layers), jnp.asarray(p_layers))
-        return jax.lax.map(lambda tp: self._xs(tp[0], tp[1]), (t, p))
 
     def _xs(self, t_k, p_bar):
         lay = self.layout

@@ -66,6 +66,13 @@ def _w_far(z):
     return (1j / _SQRT_PI) * inv * p
 
 
+def far_hjerting(z):
+    """Re w(z) where |z| >= 8 (asymptotic series), 0 elsewhere: the cheap part of a Voigt sum
+    whose |z| < 8 cores are evaluated separately (or never reach the output)."""
+    far = jnp.abs(z) >= _R_SWITCH
+    return jnp.where(far, jnp.real(_w_far(jnp.where(far, z, _R_SWITCH))), 0.0)
+
+
 def _w_small_y(z):
     """w(x + iy) for small y from the real-axis Dawson function D(x) = (sqrt(pi)/2) Im w(x).
 
