@@ -1,0 +1,344 @@
+"""SEDModel: parameters -> star-formation history -> weighted SSP sum -> dust -> IGM -> redshift
+-> photometry, every step jit-, grad- and vmap-safe."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jaxstro.sedphys._cosmo import MPC_CM, PLANCK18, Cosmology, age_at_z_gyr
+from jaxstro.sedphys._cosmo import luminosity_distance_mpc as _dl_mpc
+from jaxstro.sedphys._dust import (
+    BIRTH_CLOUD_AGE_GYR,
+    calzetti_transmission,
+    igm_transmission_madau,
+    power_law_tau,
+)
+from jaxstro.sedphys._filters import AB_ZERO_JY, load_filters, photometry_matrix
+from jaxstro.sedphys._params import Fixed, ParamSpec
+from jaxstro.sedphys._sfh import (
+    age_bin_masses,
+    make_age_bins,
+    mass_weighted_age_gyr,
+    metallicity_weights,
+    nonparametric_bin_masses,
+    sfr_averaged,
+    sfr_constant,
+    sfr_delayed_tau,
+    sfr_double_power_law,
+    sfr_lognormal,
+)
+from jaxstro.sedphys._ssp import SSPGrid
+
+__all__ = ["Observation", "Spectrum", "SEDModel", "model_param_names", "Z_SUN", "L_SUN_ERG_S"]
+
+Z_SUN = 0.02  # BC03 metallicities are absolute with Z_sun = 0.02
+L_SUN_ERG_S = 3.826e33  # the BC03 grid's L_sun
+TEN_PC_MPC = 1e-5
+JY_CGS = 1e-23
+
+SFH_PARAMS = {
+    "double_power_law": ("log_peak_sfr", "tau_gyr", "alpha", "beta"),
+    "delayed_tau": ("log_mass_formed", "tau_gyr", "age_gyr"),
+    "constant": ("log_mass_formed", "age_gyr"),
+    "lognormal": ("log_mass_formed", "t0_gyr", "sigma_ln_t"),
+    "nonparametric": ("log_mass_formed",),  # + log_sfr_ratio_1 .. n_bin-1
+}
+DUST_PARAMS = {
+    "charlot_fall": ("tau_bc", "tau_diff", "dust_slope"),
+    "calzetti": ("av",),
+    "none": (),
+}
+
+
+def model_param_names(sfh: str = "double_power_law", dust: str = "charlot_fall", *, n_bins=None):
+    """The parameter names an SEDModel with this SFH and dust law needs (free or Fixed)."""
+    if sfh not in SFH_PARAMS:
+        raise ValueError(f"sfh must be one of {sorted(SFH_PARAMS)}; got {sfh!r}")
+    if dust not in DUST_PARAMS:
+        raise ValueError(f"dust must be one of {sorted(DUST_PARAMS)}; got {dust!r}")
+    names = list(SFH_PARAMS[sfh])
+    if sfh == "nonparametric":
+        names += [f"log_sfr_ratio_{i}" for i in range(1, n_bins)]
+    return tuple(names) + ("logzsol",) + DUST_PARAMS[dust] + ("redshift",)
+
+
+class Observation(NamedTuple):
+    """What is observed: speclite filter names and optionally the measured fluxes [maggies]."""
+
+    filters: tuple
+    maggies: np.ndarray | None = None
+    maggies_err: np.ndarray | None = None
+
+
+class Spectrum(NamedTuple):
+    wave_obs_aa: jax.Array  # (n_wave,) observed-frame wavelength [Angstrom]
+    fnu_maggies: jax.Array  # (n_wave,) observed flux density [maggies = 3631 Jy]
+
+
+class SEDModel:
+    """Photometry and spectra of a galaxy from a parameter dict.
+
+    Parameters
+    ----------
+    spec : ParamSpec holding exactly ``model_param_names(sfh, dust)`` (free or Fixed)
+    ssp : SSPGrid (``load_ssp()``)
+    observation : Observation (filter names; maggies and errors for ``log_likelihood``)
+    sfh : "double_power_law" (10**log_peak_sfr / ((t/tau)^alpha + (t/tau)^-beta), M_sun/yr),
+        "delayed_tau", "constant", "lognormal" (normalised to 10**log_mass_formed M_sun) or
+        "nonparametric" (bins ``sfh_edges_gyr`` in lookback time, log_mass_formed and
+        log10 SFR ratios of neighbouring bins, youngest first, as in Prospector)
+    dust : "charlot_fall" (tau_bc on stars younger than 10 Myr, tau_diff on all; both times
+        (lambda/5500 A)**dust_slope), "calzetti" (A_V = av) or "none"
+    igm : apply Madau (1995) IGM transmission
+    lgmet_scatter : width [dex] of the Gaussian metallicity distribution around logzsol
+    n_gl : Gauss-Legendre nodes per SSP age bin for the SFH integral (converged at 2; see
+        the module notes of ``_sfh``)
+
+    ``predict_photometry(params)`` -> (n_filter,) maggies; ``predict_spectrum(params)`` ->
+    Spectrum; ``derived(params)`` -> stellar mass, SFR over 10/100 Myr, mass-weighted age.
+    ``params`` holds the free parameters only. With a Fixed redshift the filters are resampled
+    onto the observed wavelength grid once, here; with a free one, in every call.
+    """
+
+    def __init__(
+        self,
+        spec: ParamSpec,
+        ssp: SSPGrid,
+        observation: Observation,
+        *,
+        sfh: str = "double_power_law",
+        dust: str = "charlot_fall",
+        igm: bool = True,
+        cosmology: Cosmology = PLANCK18,
+        lgmet_scatter: float = 0.2,
+        n_gl: int = 4,
+        sfh_edges_gyr=None,
+    ):
+        if not isinstance(spec, ParamSpec):
+            raise ValueError(f"spec must be a ParamSpec; got {type(spec).__name__}")
+        if not isinstance(ssp, SSPGrid):
+            raise ValueError(f"ssp must be an SSPGrid (load_ssp()); got {type(ssp).__name__}")
+        n_bins = None
+        if sfh == "nonparametric":
+            if sfh_edges_gyr is None:
+                raise ValueError("sfh='nonparametric' needs sfh_edges_gyr (lookback-time edges)")
+            e = np.asarray(sfh_edges_gyr, np.float64)
+            if e.ndim != 1 or e.size < 2 or e[0] != 0 or np.any(np.diff(e) <= 0):
+                raise ValueError(
+                    f"sfh_edges_gyr must increase strictly from 0; got {sfh_edges_gyr!r}"
+                )
+            n_bins = e.size - 1
+            self._sfh_edges = e
+        required = model_param_names(sfh, dust, n_bins=n_bins)
+        missing = [n for n in required if n not in spec.priors]
+        extra = [n for n in spec.priors if n not in required]
+        if missing or extra:
+            raise ValueError(
+                f"spec: missing parameters {missing}, unexpected parameters {extra}; "
+                f"sfh={sfh!r}, dust={dust!r} need {list(required)}"
+            )
+        if not lgmet_scatter > 0:
+            raise ValueError(f"lgmet_scatter must be > 0 dex; got {lgmet_scatter}")
+        z_lo, z_hi = spec.priors["redshift"].support
+        if z_lo < 0:
+            raise ValueError(
+                f"redshift: the prior {spec.priors['redshift']!r} allows redshift {z_lo} < 0; "
+                "redshift must be >= 0 (0 gives absolute magnitudes at 10 pc)"
+            )
+        self.spec, self.ssp, self.observation = spec, ssp, observation
+        self.sfh, self.dust, self.igm = sfh, dust, bool(igm)
+        self.cosmology, self.lgmet_scatter = cosmology, float(lgmet_scatter)
+        self.filters = load_filters(tuple(observation.filters))
+        wave = np.asarray(ssp.wave_aa)
+        for f in self.filters:
+            lo, hi = f.support_aa
+            if lo < wave[0] * (1 + z_lo) or hi > wave[-1] * (1 + z_hi):
+                raise ValueError(
+                    f"filters: {f.name!r} spans {lo:.0f}-{hi:.0f} A, outside the SSP grid "
+                    f"observed at redshift {z_lo}-{z_hi} ({wave[0] * (1 + z_hi):.0f}-"
+                    f"{wave[-1] * (1 + z_lo):.0f} A)"
+                )
+        if observation.maggies is not None:
+            m, e = np.asarray(observation.maggies), np.asarray(observation.maggies_err)
+            if m.shape[-1] != len(self.filters) or e.shape != m.shape or np.any(e <= 0):
+                raise ValueError(
+                    f"observation: maggies {m.shape} and maggies_err {e.shape} must both end "
+                    f"in n_filter = {len(self.filters)}, with errors > 0"
+                )
+
+        self.bins = make_age_bins(ssp.lg_age_gyr, n_gl=n_gl)
+        n_met, n_age, n_wave = ssp.flux.shape
+        self._flux2d = jnp.asarray(np.reshape(ssp.flux, (n_met * n_age, n_wave)))
+        self._young = jnp.asarray(10.0 ** np.asarray(ssp.lg_age_gyr) < BIRTH_CLOUD_AGE_GYR)
+        self._smf = jnp.asarray(ssp.surviving_mass_frac)
+        self._wave = jnp.asarray(wave)
+        self._fixed_z = isinstance(spec.priors["redshift"], Fixed)
+        if self._fixed_z:
+            z = float(spec.priors["redshift"].value)
+            self._z_consts = self._redshift_consts_numpy(z)
+
+    # ----- redshift-dependent constants -------------------------------------------------------
+    def _redshift_consts_numpy(self, z):
+        wave_obs = np.asarray(self.ssp.wave_aa) * (1.0 + z)
+        w = photometry_matrix(wave_obs, self.filters)
+        t_obs = float(age_at_z_gyr(z, self.cosmology))
+        log_scale = float(self._log_flux_scale(jnp.asarray(z)))
+        igm = (
+            np.asarray(igm_transmission_madau(wave_obs, z)) if self.igm else np.ones_like(wave_obs)
+        )
+        return (jnp.asarray(wave_obs), jnp.asarray(w), t_obs, log_scale, jnp.asarray(igm))
+
+    def _log_flux_scale(self, z):
+        """ln of (1 + z) L_sun / (4 pi d_L^2) / 3631 Jy: L_nu [L_sun/Hz] -> f_nu [maggies]."""
+        d_l = jnp.maximum(_dl_mpc(z, self.cosmology), TEN_PC_MPC) * MPC_CM
+        return (
+            jnp.log1p(z)
+            + np.log(L_SUN_ERG_S / (4.0 * np.pi * AB_ZERO_JY * JY_CGS))
+            - 2.0 * jnp.log(d_l)
+        )
+
+    def _redshift_consts(self, z):
+        if self._fixed_z:
+            return self._z_consts
+        wave_obs = self._wave * (1.0 + z)
+        w = photometry_matrix(wave_obs, self.filters)
+        igm = igm_transmission_madau(wave_obs, z) if self.igm else jnp.ones_like(wave_obs)
+        return wave_obs, w, age_at_z_gyr(z, self.cosmology), self._log_flux_scale(z), igm
+
+    # ----- star formation ---------------------------------------------------------------------
+    def _sfr_fn(self, p, t_obs):
+        """(SFR function of cosmic time, normalisation): SFR = norm * fn(t) [M_sun/yr]."""
+        if self.sfh == "double_power_law":
+            return (
+                lambda t: sfr_double_power_law(
+                    t, p["log_peak_sfr"], p["tau_gyr"], p["alpha"], p["beta"]
+                )
+            ), None
+        if self.sfh == "delayed_tau":
+            return (lambda t: sfr_delayed_tau(t, p["tau_gyr"], t_obs - p["age_gyr"])), "mass"
+        if self.sfh == "constant":
+            return (lambda t: sfr_constant(t, t_obs - p["age_gyr"])), "mass"
+        if self.sfh == "lognormal":
+            return (lambda t: sfr_lognormal(t, p["t0_gyr"], p["sigma_ln_t"])), "mass"
+        raise AssertionError(self.sfh)
+
+    def _nonparam_sfr(self, p, t_obs):
+        """SFR [M_sun/yr] in each lookback bin from log_mass_formed and the log ratios."""
+        k = self._sfh_edges.size - 1
+        ratios = jnp.stack([jnp.asarray(p[f"log_sfr_ratio_{i}"]) for i in range(1, k)])
+        # log10 SFR_i - log10 SFR_{i+1} = ratio_i  =>  log10 SFR_i = log10 SFR_0 - cumsum
+        log_rel = jnp.concatenate([jnp.zeros(1, ratios.dtype), -jnp.cumsum(ratios)])
+        rel = 10.0**log_rel
+        e = jnp.minimum(jnp.asarray(self._sfh_edges), t_obs)
+        mass_rel = jnp.sum(rel * jnp.diff(e)) * 1e9
+        return rel * 10.0 ** p["log_mass_formed"] / mass_rel
+
+    def _masses_and_sfr(self, p, t_obs):
+        if self.sfh == "nonparametric":
+            sfr_bins = self._nonparam_sfr(p, t_obs)
+            masses = nonparametric_bin_masses(sfr_bins, self._sfh_edges, self.bins, t_obs)
+            edges = jnp.asarray(self._sfh_edges)
+
+            def sfr_fn(t):
+                tau = t_obs - t
+                idx = jnp.clip(jnp.searchsorted(edges, tau, side="right") - 1, 0, edges.size - 2)
+                return jnp.where((tau >= 0) & (tau < edges[-1]), sfr_bins[idx], 0.0)
+
+            return masses, sfr_fn
+        fn, norm = self._sfr_fn(p, t_obs)
+        masses = age_bin_masses(fn, self.bins, t_obs)
+        if norm is None:
+            return masses, fn
+        scale = 10.0 ** p["log_mass_formed"] / jnp.sum(masses)
+        return masses * scale, (lambda t: fn(t) * scale)
+
+    # ----- the forward model ------------------------------------------------------------------
+    def _weights(self, p, t_obs):
+        """(2, n_met * n_age): SSP weights [M_sun] of young (birth-cloud) and older stars."""
+        masses, _ = self._masses_and_sfr(p, t_obs)
+        lgmet = p["logzsol"] + np.log10(Z_SUN)
+        w_met = metallicity_weights(self.ssp.lgmet, lgmet, self.lgmet_scatter)
+        young = masses * self._young
+        old = masses - young
+        return jnp.stack([jnp.outer(w_met, young).ravel(), jnp.outer(w_met, old).ravel()])
+
+    def _attenuation(self, p, wave):
+        """(birth-cloud, diffuse) transmissions on the rest-frame grid."""
+        one = jnp.ones_like(wave)
+        if self.dust == "charlot_fall":
+            bc = jnp.exp(-power_law_tau(wave, p["tau_bc"], p["dust_slope"]))
+            diff = jnp.exp(-power_law_tau(wave, p["tau_diff"], p["dust_slope"]))
+            return bc, diff
+        if self.dust == "calzetti":
+            return one, calzetti_transmission(wave, p["av"])
+        return one, one
+
+    def rest_luminosity(self, params: Mapping) -> jax.Array:
+        """Attenuated rest-frame L_nu [L_sun/Hz] on ``ssp.wave_aa``."""
+        p = self._complete(params)
+        _, _, t_obs, _, _ = self._redshift_consts(p["redshift"])
+        return self._rest_lnu(p, t_obs)
+
+    def _rest_lnu(self, p, t_obs):
+        # the weighted SSP sum is one matrix product (2, n_met*n_age) @ (n_met*n_age, n_wave);
+        # under vmap it becomes a single (n_gal*2, .) @ (., n_wave) GEMM
+        w = self._weights(p, t_obs)
+        young_old = w.astype(self._flux2d.dtype) @ self._flux2d
+        bc, diff = self._attenuation(p, self._wave)
+        return diff * (bc * young_old[0] + young_old[1])
+
+    def predict_spectrum(self, params: Mapping) -> Spectrum:
+        """Observed-frame f_nu [maggies] on ssp.wave_aa * (1 + z), IGM included."""
+        p = self._complete(params)
+        wave_obs, _, t_obs, log_scale, igm = self._redshift_consts(p["redshift"])
+        lnu = self._rest_lnu(p, t_obs)
+        return Spectrum(wave_obs, lnu * jnp.exp(log_scale) * igm)
+
+    def predict_photometry(self, params: Mapping) -> jax.Array:
+        """(n_filter,) AB fluxes [maggies]; AB magnitude = -2.5 log10(maggies)."""
+        p = self._complete(params)
+        _, w, t_obs, log_scale, igm = self._redshift_consts(p["redshift"])
+        lnu = self._rest_lnu(p, t_obs)
+        return (w * igm) @ lnu * jnp.exp(log_scale)
+
+    def derived(self, params: Mapping) -> dict:
+        """Mass formed and surviving stellar mass [M_sun], SFR averaged over the last 10 and
+        100 Myr [M_sun/yr], mass-weighted age [Gyr], age of the universe at z [Gyr]."""
+        p = self._complete(params)
+        _, _, t_obs, _, _ = self._redshift_consts(p["redshift"])
+        masses, sfr_fn = self._masses_and_sfr(p, t_obs)
+        lgmet = p["logzsol"] + np.log10(Z_SUN)
+        w_met = metallicity_weights(self.ssp.lgmet, lgmet, self.lgmet_scatter)
+        return {
+            "mass_formed": jnp.sum(masses),
+            "stellar_mass": w_met @ self._smf @ masses,
+            "sfr_10myr": sfr_averaged(sfr_fn, t_obs, 0.01),
+            "sfr_100myr": sfr_averaged(sfr_fn, t_obs, 0.1),
+            "mass_weighted_age_gyr": mass_weighted_age_gyr(masses, self.bins, t_obs),
+            "t_obs_gyr": jnp.asarray(t_obs),
+        }
+
+    # ----- likelihood -------------------------------------------------------------------------
+    def log_likelihood(self, params: Mapping, maggies=None, maggies_err=None) -> jax.Array:
+        """Gaussian log-likelihood of the observed maggies (the Observation's by default)."""
+        m = self.observation.maggies if maggies is None else maggies
+        e = self.observation.maggies_err if maggies_err is None else maggies_err
+        if m is None:
+            raise ValueError("log_likelihood: the Observation has no maggies; pass maggies=")
+        r = (self.predict_photometry(params) - m) / e
+        return -0.5 * jnp.sum(r**2) - jnp.sum(jnp.log(e)) - 0.5 * r.size * np.log(2 * np.pi)
+
+    def log_prob(self, params: Mapping, maggies=None, maggies_err=None) -> jax.Array:
+        """log prior + log likelihood (-inf outside the prior support)."""
+        lp = self.spec.log_prior(params)
+        ll = self.log_likelihood(params, maggies, maggies_err)
+        return jnp.where(jnp.isfinite(lp), lp + ll, -jnp.inf)
+
+    def _complete(self, params: Mapping) -> dict:
+        self.spec.check(params)
+        return self.spec.complete(params)
