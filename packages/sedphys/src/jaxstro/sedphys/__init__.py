@@ -5,7 +5,13 @@ weights, dust (Charlot & Fall, Calzetti), IGM (Madau 1995), cosmology through ja
 speclite filters and photon-counting AB photometry, priors (``ParamSpec``) and ``SEDModel``.
 """
 
-from jaxstro.sedphys._cosmo import PLANCK18, Cosmology, age_at_z_gyr, luminosity_distance_mpc
+from jaxstro.sedphys._cosmo import (
+    PLANCK18,
+    Cosmology,
+    age_at_z_gyr,
+    comoving_distance_mpc,
+    luminosity_distance_mpc,
+)
 from jaxstro.sedphys._dust import (
     calzetti_k,
     calzetti_transmission,
@@ -70,6 +76,7 @@ __all__ = [
     "age_bin_masses",
     "calzetti_k",
     "calzetti_transmission",
+    "comoving_distance_mpc",
     "default_ssp_path",
     "igm_transmission_madau",
     "load_filters",

@@ -23,6 +23,7 @@ from jaxstro.sedphys._params import Fixed, ParamSpec
 from jaxstro.sedphys._sfh import (
     age_bin_masses,
     make_age_bins,
+    make_time_table,
     mass_weighted_age_gyr,
     metallicity_weights,
     nonparametric_bin_masses,
@@ -67,6 +68,15 @@ def model_param_names(sfh: str = "double_power_law", dust: str = "charlot_fall",
     return tuple(names) + ("logzsol",) + DUST_PARAMS[dust] + ("redshift",)
 
 
+class _ZConsts(NamedTuple):
+    wave_obs: jax.Array  # (n_wave,) observed-frame wavelength [A]
+    w: jax.Array  # (n_filter, n_wave) photometry matrix
+    t_obs: jax.Array | float  # age of the universe at z [Gyr]
+    log_scale: jax.Array | float  # ln of L_nu [L_sun/Hz] -> f_nu [maggies]
+    igm: jax.Array  # (n_wave,) IGM transmission
+    table: object  # TimeTable
+
+
 class Observation(NamedTuple):
     """What is observed: speclite filter names and optionally the measured fluxes [maggies]."""
 
@@ -96,8 +106,8 @@ class SEDModel:
         (lambda/5500 A)**dust_slope), "calzetti" (A_V = av) or "none"
     igm : apply Madau (1995) IGM transmission
     lgmet_scatter : width [dex] of the Gaussian metallicity distribution around logzsol
-    n_gl : Gauss-Legendre nodes per SSP age bin for the SFH integral (converged at 2; see
-        the module notes of ``_sfh``)
+    n_table : points (uniform in ln t) of the cosmic-time table on which the SFH is integrated
+        into SSP age-bin masses (see ``make_time_table`` and the README's convergence table)
 
     ``predict_photometry(params)`` -> (n_filter,) maggies; ``predict_spectrum(params)`` ->
     Spectrum; ``derived(params)`` -> stellar mass, SFR over 10/100 Myr, mass-weighted age.
@@ -116,7 +126,7 @@ class SEDModel:
         igm: bool = True,
         cosmology: Cosmology = PLANCK18,
         lgmet_scatter: float = 0.2,
-        n_gl: int = 4,
+        n_table: int = 2048,
         sfh_edges_gyr=None,
     ):
         if not isinstance(spec, ParamSpec):
@@ -171,7 +181,8 @@ class SEDModel:
                     f"in n_filter = {len(self.filters)}, with errors > 0"
                 )
 
-        self.bins = make_age_bins(ssp.lg_age_gyr, n_gl=n_gl)
+        self.bins = make_age_bins(ssp.lg_age_gyr)
+        self.n_table = int(n_table)
         n_met, n_age, n_wave = ssp.flux.shape
         self._flux2d = jnp.asarray(np.reshape(ssp.flux, (n_met * n_age, n_wave)))
         self._young = jnp.asarray(10.0 ** np.asarray(ssp.lg_age_gyr) < BIRTH_CLOUD_AGE_GYR)
@@ -185,13 +196,18 @@ class SEDModel:
     # ----- redshift-dependent constants -------------------------------------------------------
     def _redshift_consts_numpy(self, z):
         wave_obs = np.asarray(self.ssp.wave_aa) * (1.0 + z)
-        w = photometry_matrix(wave_obs, self.filters)
         t_obs = float(age_at_z_gyr(z, self.cosmology))
-        log_scale = float(self._log_flux_scale(jnp.asarray(z)))
         igm = (
             np.asarray(igm_transmission_madau(wave_obs, z)) if self.igm else np.ones_like(wave_obs)
         )
-        return (jnp.asarray(wave_obs), jnp.asarray(w), t_obs, log_scale, jnp.asarray(igm))
+        return _ZConsts(
+            jnp.asarray(wave_obs),
+            jnp.asarray(photometry_matrix(wave_obs, self.filters)),
+            t_obs,
+            float(self._log_flux_scale(jnp.asarray(z))),
+            jnp.asarray(igm),
+            make_time_table(self.bins, t_obs, n_table=self.n_table),
+        )
 
     def _log_flux_scale(self, z):
         """ln of (1 + z) L_sun / (4 pi d_L^2) / 3631 Jy: L_nu [L_sun/Hz] -> f_nu [maggies]."""
@@ -202,13 +218,19 @@ class SEDModel:
             - 2.0 * jnp.log(d_l)
         )
 
-    def _redshift_consts(self, z):
+    def _redshift_consts(self, z) -> _ZConsts:
         if self._fixed_z:
             return self._z_consts
         wave_obs = self._wave * (1.0 + z)
-        w = photometry_matrix(wave_obs, self.filters)
-        igm = igm_transmission_madau(wave_obs, z) if self.igm else jnp.ones_like(wave_obs)
-        return wave_obs, w, age_at_z_gyr(z, self.cosmology), self._log_flux_scale(z), igm
+        t_obs = age_at_z_gyr(z, self.cosmology)
+        return _ZConsts(
+            wave_obs,
+            photometry_matrix(wave_obs, self.filters),
+            t_obs,
+            self._log_flux_scale(z),
+            igm_transmission_madau(wave_obs, z) if self.igm else jnp.ones_like(wave_obs),
+            make_time_table(self.bins, t_obs, n_table=self.n_table),
+        )
 
     # ----- star formation ---------------------------------------------------------------------
     def _sfr_fn(self, p, t_obs):
@@ -238,7 +260,8 @@ class SEDModel:
         mass_rel = jnp.sum(rel * jnp.diff(e)) * 1e9
         return rel * 10.0 ** p["log_mass_formed"] / mass_rel
 
-    def _masses_and_sfr(self, p, t_obs):
+    def _masses_and_sfr(self, p, zc: _ZConsts):
+        t_obs = zc.t_obs
         if self.sfh == "nonparametric":
             sfr_bins = self._nonparam_sfr(p, t_obs)
             masses = nonparametric_bin_masses(sfr_bins, self._sfh_edges, self.bins, t_obs)
@@ -251,16 +274,16 @@ class SEDModel:
 
             return masses, sfr_fn
         fn, norm = self._sfr_fn(p, t_obs)
-        masses = age_bin_masses(fn, self.bins, t_obs)
+        masses = age_bin_masses(fn, zc.table)
         if norm is None:
             return masses, fn
         scale = 10.0 ** p["log_mass_formed"] / jnp.sum(masses)
         return masses * scale, (lambda t: fn(t) * scale)
 
     # ----- the forward model ------------------------------------------------------------------
-    def _weights(self, p, t_obs):
+    def _weights(self, p, zc: _ZConsts):
         """(2, n_met * n_age): SSP weights [M_sun] of young (birth-cloud) and older stars."""
-        masses, _ = self._masses_and_sfr(p, t_obs)
+        masses, _ = self._masses_and_sfr(p, zc)
         lgmet = p["logzsol"] + np.log10(Z_SUN)
         w_met = metallicity_weights(self.ssp.lgmet, lgmet, self.lgmet_scatter)
         young = masses * self._young
@@ -281,13 +304,12 @@ class SEDModel:
     def rest_luminosity(self, params: Mapping) -> jax.Array:
         """Attenuated rest-frame L_nu [L_sun/Hz] on ``ssp.wave_aa``."""
         p = self._complete(params)
-        _, _, t_obs, _, _ = self._redshift_consts(p["redshift"])
-        return self._rest_lnu(p, t_obs)
+        return self._rest_lnu(p, self._redshift_consts(p["redshift"]))
 
-    def _rest_lnu(self, p, t_obs):
+    def _rest_lnu(self, p, zc: _ZConsts):
         # the weighted SSP sum is one matrix product (2, n_met*n_age) @ (n_met*n_age, n_wave);
         # under vmap it becomes a single (n_gal*2, .) @ (., n_wave) GEMM
-        w = self._weights(p, t_obs)
+        w = self._weights(p, zc)
         young_old = w.astype(self._flux2d.dtype) @ self._flux2d
         bc, diff = self._attenuation(p, self._wave)
         return diff * (bc * young_old[0] + young_old[1])
@@ -295,23 +317,23 @@ class SEDModel:
     def predict_spectrum(self, params: Mapping) -> Spectrum:
         """Observed-frame f_nu [maggies] on ssp.wave_aa * (1 + z), IGM included."""
         p = self._complete(params)
-        wave_obs, _, t_obs, log_scale, igm = self._redshift_consts(p["redshift"])
-        lnu = self._rest_lnu(p, t_obs)
-        return Spectrum(wave_obs, lnu * jnp.exp(log_scale) * igm)
+        zc = self._redshift_consts(p["redshift"])
+        lnu = self._rest_lnu(p, zc)
+        return Spectrum(zc.wave_obs, lnu * jnp.exp(zc.log_scale) * zc.igm)
 
     def predict_photometry(self, params: Mapping) -> jax.Array:
         """(n_filter,) AB fluxes [maggies]; AB magnitude = -2.5 log10(maggies)."""
         p = self._complete(params)
-        _, w, t_obs, log_scale, igm = self._redshift_consts(p["redshift"])
-        lnu = self._rest_lnu(p, t_obs)
-        return (w * igm) @ lnu * jnp.exp(log_scale)
+        zc = self._redshift_consts(p["redshift"])
+        return (zc.w * zc.igm) @ self._rest_lnu(p, zc) * jnp.exp(zc.log_scale)
 
     def derived(self, params: Mapping) -> dict:
         """Mass formed and surviving stellar mass [M_sun], SFR averaged over the last 10 and
         100 Myr [M_sun/yr], mass-weighted age [Gyr], age of the universe at z [Gyr]."""
         p = self._complete(params)
-        _, _, t_obs, _, _ = self._redshift_consts(p["redshift"])
-        masses, sfr_fn = self._masses_and_sfr(p, t_obs)
+        zc = self._redshift_consts(p["redshift"])
+        t_obs = zc.t_obs
+        masses, sfr_fn = self._masses_and_sfr(p, zc)
         lgmet = p["logzsol"] + np.log10(Z_SUN)
         w_met = metallicity_weights(self.ssp.lgmet, lgmet, self.lgmet_scatter)
         return {

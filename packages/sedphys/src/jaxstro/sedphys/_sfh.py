@@ -1,14 +1,18 @@
 """Star-formation histories and the mass each SSP age bin receives from them.
 
 Every SFH is a function of cosmic time t [Gyr] returning SFR [M_sun/yr]. The mass formed in
-SSP age bin i is the integral of SFR(t_obs - tau) over lookback time tau between the bin's
-edges (geometric midpoints between tabulated SSP ages, the first edge at 0 and the last
-clipped at t_obs): Gauss-Legendre with ``n_gl`` nodes per bin, i.e. a cosmic-time table of
-n_age x n_gl points that is densest where the SSP ages are (0.05 dex per bin for BC03).
-Convergence (BC03 grid, double power law, SDSS ugriz at z = 0.1): 2 nodes per bin change
-magnitudes by < 1e-4 mag relative to 16 nodes; the default is 4 (documented in the README,
-tested in test_sfh.py). Point sampling SFR at the SSP ages instead is off by up to 0.1 mag
-in u for bursty histories; that is why the weights are integrals.
+SSP age bin i is the integral of SFR over the bin's interval of lookback time (edges at the
+geometric midpoints between tabulated SSP ages, the first at 0, the last clipped at t_obs),
+not SFR sampled at the SSP age. The integral runs on a cosmic-time table (``make_time_table``)
+holding every bin edge plus points uniform in ln t and in ln(lookback time), with 2-point
+Gauss-Legendre on each segment.
+
+Convergence (BC03 grid, SDSS ugriz + GALEX, z = 0.1, against a 32768-point table): with the
+default 2048 points the largest magnitude change is < 1e-10 mag for smooth histories and
+recent bursts, 1e-6 mag for a double power law with alpha = beta = 100 at tau = 1 Gyr, 0.008
+mag for slopes of 300 (8e-5 with 4096 points) and 0.1 mag for slopes of 1000 at 6 Gyr (use
+n_table >= 16384 there). 1024 points already give < 1e-3 mag for slopes up to 100 except an
+early burst (6e-4). Measured by ``tests/test_sfh.py::test_time_table_converged``.
 """
 
 from __future__ import annotations
@@ -21,7 +25,9 @@ import numpy as np
 
 __all__ = [
     "AgeBins",
+    "TimeTable",
     "make_age_bins",
+    "make_time_table",
     "sfr_double_power_law",
     "sfr_delayed_tau",
     "sfr_constant",
@@ -37,22 +43,58 @@ YR_PER_GYR = 1e9
 
 
 class AgeBins(NamedTuple):
-    """Lookback-time edges of the SSP age bins and the Gauss-Legendre rule (a pytree)."""
+    """Lookback-time edges of the SSP age bins (a pytree)."""
 
     edges_gyr: jax.Array  # (n_age + 1,) lookback time; edges[0] = 0, edges[-1] = inf
-    gl_x: jax.Array  # (n_gl,) nodes on [0, 1]
-    gl_w: jax.Array  # (n_gl,) weights on [0, 1] (sum 1)
 
 
-def make_age_bins(lg_age_gyr, *, n_gl: int = 4) -> AgeBins:
-    """Bin edges between the SSP ages (geometric midpoints) and an ``n_gl``-point GL rule."""
+def make_age_bins(lg_age_gyr) -> AgeBins:
+    """Bin edges between the SSP ages (geometric midpoints), the first at 0, the last at inf."""
     lg = np.asarray(lg_age_gyr, np.float64)
-    if n_gl < 1:
-        raise ValueError(f"n_gl must be a positive integer; got {n_gl}")
     mid = 10.0 ** (0.5 * (lg[1:] + lg[:-1]))
-    edges = np.concatenate([[0.0], mid, [np.inf]])
-    x, w = np.polynomial.legendre.leggauss(n_gl)
-    return AgeBins(jnp.asarray(edges), jnp.asarray(0.5 * (x + 1.0)), jnp.asarray(0.5 * w))
+    return AgeBins(jnp.asarray(np.concatenate([[0.0], mid, [np.inf]])))
+
+
+class TimeTable(NamedTuple):
+    """Cosmic-time nodes [Gyr] for the SFH integral (a pytree).
+
+    t_gyr : (n_node,) increasing from 0 to t_obs: ``n_table`` points uniform in ln t from
+        T_MIN_GYR plus every SSP age-bin edge (t_obs - edge)
+    edge_index : (n_age + 1,) position of each age-bin edge in t_gyr (edge 0 -> t_obs)
+    """
+
+    t_gyr: jax.Array
+    edge_index: jax.Array
+
+
+T_MIN_GYR = 1e-4  # lookback grid start (SSP ages begin at 7e-5 Gyr)
+T_START_GYR = 1e-2  # cosmic-time grid start: no stars form in the first 10 Myr that matter
+_GL2_X = np.array([0.5 - 0.5 / np.sqrt(3.0), 0.5 + 0.5 / np.sqrt(3.0)])
+_GL2_W = np.array([0.5, 0.5])
+
+
+def make_time_table(bins: AgeBins, t_obs_gyr, *, n_table: int = 2048) -> TimeTable:
+    """The cosmic-time table for ``age_bin_masses`` at observation time ``t_obs_gyr``.
+
+    Nodes: every SSP age-bin edge, ``n_table // 2`` points uniform in ln t (cosmic time, from
+    T_START_GYR) and ``n_table // 2`` uniform in ln(t_obs - t) (lookback time, from T_MIN_GYR), so features
+    of the SFH are resolved early in cosmic time and close to the observation alike. With a
+    concrete ``t_obs_gyr`` (fixed redshift) this runs once in numpy; with a traced one (free
+    redshift) it sorts inside jit.
+    """
+    xp = jnp if isinstance(t_obs_gyr, jax.Array) else np
+    if xp is np:
+        t_obs_gyr = float(t_obs_gyr)
+    edges = np.asarray(bins.edges_gyr) if xp is np else bins.edges_gyr
+    t_edges = xp.maximum(t_obs_gyr - xp.minimum(edges, t_obs_gyr), 0.0)
+    u = xp.linspace(0.0, 1.0, max(n_table // 2, 2))
+    cosmic = T_START_GYR * (t_obs_gyr / T_START_GYR) ** u
+    lookback = T_MIN_GYR * (t_obs_gyr / T_MIN_GYR) ** u
+    t = xp.concatenate([t_edges, xp.zeros(1), cosmic, t_obs_gyr - lookback])
+    t = xp.clip(t, 0.0, t_obs_gyr)
+    order = xp.argsort(t, kind="stable") if xp is np else xp.argsort(t, stable=True)
+    rank = xp.argsort(order, kind="stable") if xp is np else xp.argsort(order, stable=True)
+    return TimeTable(jnp.asarray(t[order]), jnp.asarray(rank[: edges.shape[0]]))
 
 
 def sfr_double_power_law(t_gyr, log_peak_sfr, tau_gyr, alpha, beta):
@@ -91,16 +133,22 @@ def _bin_limits(bins: AgeBins, t_obs_gyr):
     return lo, hi
 
 
-def age_bin_masses(sfr_fn, bins: AgeBins, t_obs_gyr):
-    """Mass formed [M_sun] in each SSP age bin: int SFR(t_obs - tau) dtau over the bin.
+def age_bin_masses(sfr_fn, table: TimeTable):
+    """Mass formed [M_sun] in each SSP age bin: the integral of SFR over the bin's cosmic-time
+    interval (2-point Gauss-Legendre on each segment of ``table``, whose nodes include every
+    bin edge, so the bins partition the integral and sum to the mass formed since t = 0).
 
-    sfr_fn : cosmic time [Gyr] -> SFR [M_sun/yr] (any array shape; a closure over parameters)
-    Returns (n_age,); their sum is the mass formed since t = 0.
+    sfr_fn : cosmic time [Gyr] -> SFR [M_sun/yr] (a closure over the SFH parameters)
+    Returns (n_age,) masses, youngest bin first.
     """
-    lo, hi = _bin_limits(bins, t_obs_gyr)
-    tau = lo[:, None] + (hi - lo)[:, None] * bins.gl_x  # (n_age, n_gl) lookback times
-    sfr = sfr_fn(t_obs_gyr - tau)
-    return (hi - lo) * (sfr @ bins.gl_w) * YR_PER_GYR
+    t = table.t_gyr
+    a, h = t[:-1], jnp.diff(t)
+    # 2-point Gauss-Legendre on every segment between table nodes (exact for cubics)
+    f = sfr_fn(a[:, None] + h[:, None] * _GL2_X)
+    seg = h * (f @ _GL2_W)
+    cum = jnp.concatenate([jnp.zeros(1, seg.dtype), jnp.cumsum(seg)])
+    at_edges = cum[table.edge_index]  # decreasing: edge 0 is t_obs
+    return (at_edges[:-1] - at_edges[1:]) * YR_PER_GYR
 
 
 def nonparametric_bin_masses(sfr_per_bin, sfh_edges_gyr, bins: AgeBins, t_obs_gyr):
