@@ -79,8 +79,9 @@ def photometry_matrix(wave_obs_aa, filters):
     int 3631 Jy T(lambda) / lambda dlambda, trapezoid on the merged SED + filter wavelengths, so
     both curves are resolved (sampling the SED only at the filter's tabulated points is off
     by 0.0065 mag in SDSS u and 0.0017 mag in g for a BC03 double-power-law galaxy at z = 0.1;
-    the merged rule agrees with a 0.25 A dense-grid integral to 2e-5 mag). Works on numpy input (float64, used once when
-    the redshift is fixed) and inside jit on traced wavelengths (free redshift).
+    the merged rule agrees with a 0.25 A dense-grid integral to 2e-5 mag). Works on numpy
+    input (float64, used once when the redshift is fixed) and inside jit on traced wavelengths
+    (free redshift).
     """
     xp = np if isinstance(wave_obs_aa, np.ndarray) else jnp
     rows = [

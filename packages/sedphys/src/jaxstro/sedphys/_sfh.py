@@ -76,9 +76,9 @@ _GL2_W = np.array([0.5, 0.5])
 def make_time_table(bins: AgeBins, t_obs_gyr, *, n_table: int = 2048) -> TimeTable:
     """The cosmic-time table for ``age_bin_masses`` at observation time ``t_obs_gyr``.
 
-    Nodes: every SSP age-bin edge, ``n_table // 2`` points uniform in ln t (cosmic time, from
-    T_START_GYR) and ``n_table // 2`` uniform in ln(t_obs - t) (lookback time, from T_MIN_GYR), so features
-    of the SFH are resolved early in cosmic time and close to the observation alike. With a
+    Nodes: every SSP age-bin edge, ``n_table // 2`` points uniform in ln t (cosmic time,
+    from T_START_GYR) and ``n_table // 2`` uniform in ln(t_obs - t) (lookback time, from
+    T_MIN_GYR), so SFH features are resolved early in cosmic time and near the observation. With a
     concrete ``t_obs_gyr`` (fixed redshift) this runs once in numpy; with a traced one (free
     redshift) it sorts inside jit.
     """
