@@ -53,8 +53,8 @@ def calzetti_k(lam_aa):
 def madau(lam_obs, z):
     tau = np.zeros_like(lam_obs)
     for a, lj in [(3.6e-3, 1215.67), (1.7e-3, 1025.72), (1.2e-3, 972.537), (9.3e-4, 949.743)]:
-        tau += np.where(lam_obs < lj * (1 + z), a * (lam_obs / lj) ** 3.46, 0)
-    xc, xe = lam_obs / 911.75, 1 + z
+        tau += np.where((lam_obs < lj * (1 + z)) & (lam_obs > lj), a * (lam_obs / lj) ** 3.46, 0)
+    xc, xe = np.maximum(lam_obs / 911.75, 1.0), 1 + z
     cont = (
         0.25 * xc**3 * (xe**0.46 - xc**0.46)
         + 9.4 * xc**1.5 * (xe**0.18 - xc**0.18)

@@ -38,8 +38,10 @@ from jaxstro.sedphys._params import (
 )
 from jaxstro.sedphys._sfh import (
     AgeBins,
+    TimeTable,
     age_bin_masses,
     make_age_bins,
+    make_time_table,
     mass_weighted_age_gyr,
     metallicity_weights,
     nonparametric_bin_masses,
@@ -67,6 +69,7 @@ __all__ = [
     "SEDModel",
     "SSPGrid",
     "Spectrum",
+    "TimeTable",
     "StudentT",
     "TruncatedNormal",
     "Uniform",
@@ -83,6 +86,7 @@ __all__ = [
     "load_ssp",
     "luminosity_distance_mpc",
     "make_age_bins",
+    "make_time_table",
     "mass_weighted_age_gyr",
     "metallicity_weights",
     "model_param_names",

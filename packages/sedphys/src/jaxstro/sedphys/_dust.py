@@ -51,14 +51,18 @@ def igm_transmission_madau(wave_obs_aa, z):
     """Mean IGM transmission exp(-tau_eff) at observed wavelengths for a source at redshift z.
 
     Madau (1995): Lyman-series line blanketing, tau = sum_j A_j (lambda_obs / lambda_j)^3.46
-    for lambda_obs < lambda_j (1 + z), plus the photoelectric (Lyman-continuum) absorption of
-    the footnote-3 approximation below 912 (1 + z) A. Equal to 1 at z = 0.
+    for lambda_j < lambda_obs < lambda_j (1 + z) (absorbers between the source and z = 0), plus
+    the photoelectric (Lyman-continuum) absorption of the footnote-3 approximation below
+    912 (1 + z) A. Equal to 1 at z = 0.
     """
     lam = jnp.asarray(wave_obs_aa)
     tau = jnp.zeros_like(lam)
     for a_j, lam_j in zip(_MADAU_A, _MADAU_LAM, strict=True):
-        tau = tau + jnp.where(lam < lam_j * (1.0 + z), a_j * (lam / lam_j) ** 3.46, 0.0)
-    xc = lam / _LYMAN_LIMIT
+        # absorbers at 0 < z_abs = lam / lam_j - 1 < z
+        inside = (lam < lam_j * (1.0 + z)) & (lam > lam_j)
+        tau = tau + jnp.where(inside, a_j * (lam / lam_j) ** 3.46, 0.0)
+    # photons observed below 912 A were ionising all the way: every absorber down to z = 0
+    xc = jnp.maximum(lam / _LYMAN_LIMIT, 1.0)
     xe = 1.0 + z
     xc_s = jnp.where(lam < _LYMAN_LIMIT * xe, xc, 1.0)  # safe value outside the branch
     cont = (
