@@ -40,6 +40,7 @@ from jaxstro.sedphys._sfh import (
     AgeBins,
     TimeTable,
     age_bin_masses,
+    age_bin_masses_from_nodes,
     make_age_bins,
     make_time_table,
     mass_weighted_age_gyr,
@@ -49,6 +50,7 @@ from jaxstro.sedphys._sfh import (
     sfr_constant,
     sfr_delayed_tau,
     sfr_double_power_law,
+    sfr_double_power_law_log_t,
     sfr_lognormal,
 )
 from jaxstro.sedphys._ssp import SSPGrid, default_ssp_path, load_ssp
@@ -77,6 +79,7 @@ __all__ = [
     "ab_mag",
     "age_at_z_gyr",
     "age_bin_masses",
+    "age_bin_masses_from_nodes",
     "calzetti_k",
     "calzetti_transmission",
     "comoving_distance_mpc",
@@ -97,5 +100,6 @@ __all__ = [
     "sfr_constant",
     "sfr_delayed_tau",
     "sfr_double_power_law",
+    "sfr_double_power_law_log_t",
     "sfr_lognormal",
 ]

@@ -22,6 +22,7 @@ from jaxstro.sedphys._filters import AB_ZERO_JY, load_filters, photometry_matrix
 from jaxstro.sedphys._params import Fixed, ParamSpec
 from jaxstro.sedphys._sfh import (
     age_bin_masses,
+    age_bin_masses_from_nodes,
     make_age_bins,
     make_time_table,
     mass_weighted_age_gyr,
@@ -31,6 +32,7 @@ from jaxstro.sedphys._sfh import (
     sfr_constant,
     sfr_delayed_tau,
     sfr_double_power_law,
+    sfr_double_power_law_log_t,
     sfr_lognormal,
 )
 from jaxstro.sedphys._ssp import SSPGrid
@@ -126,7 +128,7 @@ class SEDModel:
         igm: bool = True,
         cosmology: Cosmology = PLANCK18,
         lgmet_scatter: float = 0.2,
-        n_table: int = 2048,
+        n_table: int = 1024,
         sfh_edges_gyr=None,
     ):
         if not isinstance(spec, ParamSpec):
@@ -184,8 +186,11 @@ class SEDModel:
         self.bins = make_age_bins(ssp.lg_age_gyr)
         self.n_table = int(n_table)
         n_met, n_age, n_wave = ssp.flux.shape
-        self._flux2d = jnp.asarray(np.reshape(ssp.flux, (n_met * n_age, n_wave)))
-        self._young = jnp.asarray(10.0 ** np.asarray(ssp.lg_age_gyr) < BIRTH_CLOUD_AGE_GYR)
+        # SSP ages increase, so the birth-cloud (young) populations are the first n_young ages;
+        # young and old are summed separately (each SSP enters one product, not two)
+        young = 10.0 ** np.asarray(ssp.lg_age_gyr) < BIRTH_CLOUD_AGE_GYR
+        self._n_young = int(young.sum())
+        self._flux_yo = self._split_flux(ssp.flux)
         self._smf = jnp.asarray(ssp.surviving_mass_frac)
         self._wave = jnp.asarray(wave)
         # photometry needs the SED only where some filter is non-zero (over the redshift
@@ -196,14 +201,19 @@ class SEDModel:
         i0 = max(int(np.searchsorted(wave, lo)) - 2, 0)
         i1 = min(int(np.searchsorted(wave, hi)) + 2, wave.size)
         self._phot = slice(i0, i1)
-        self._flux2d_phot = jnp.asarray(
-            np.ascontiguousarray(np.reshape(ssp.flux, (n_met * n_age, n_wave))[:, i0:i1])
-        )
+        self._flux_yo_phot = self._split_flux(np.asarray(ssp.flux)[:, :, i0:i1])
         self._wave_phot = jnp.asarray(wave[i0:i1])
         self._fixed_z = isinstance(spec.priors["redshift"], Fixed)
         if self._fixed_z:
             z = float(spec.priors["redshift"].value)
             self._z_consts = self._redshift_consts_numpy(z)
+
+    def _split_flux(self, flux):
+        n_met, _, n_wave = flux.shape
+        ny = self._n_young
+        young = np.ascontiguousarray(flux[:, :ny]).reshape(n_met * ny, n_wave)
+        old = np.ascontiguousarray(flux[:, ny:]).reshape(-1, n_wave)
+        return jnp.asarray(young), jnp.asarray(old)
 
     # ----- redshift-dependent constants -------------------------------------------------------
     def _redshift_consts_numpy(self, z):
@@ -292,7 +302,13 @@ class SEDModel:
 
             return masses, sfr_fn
         fn, norm = self._sfr_fn(p, t_obs)
-        masses = age_bin_masses(fn, zc.table)
+        if self.sfh == "double_power_law":  # ln t of the nodes is precomputed
+            sfr_nodes = sfr_double_power_law_log_t(
+                zc.table.log_nodes, p["log_peak_sfr"], p["tau_gyr"], p["alpha"], p["beta"]
+            )
+            masses = age_bin_masses_from_nodes(sfr_nodes, zc.table)
+        else:
+            masses = age_bin_masses(fn, zc.table)
         if norm is None:
             return masses, fn
         scale = 10.0 ** p["log_mass_formed"] / jnp.sum(masses)
@@ -300,13 +316,13 @@ class SEDModel:
 
     # ----- the forward model ------------------------------------------------------------------
     def _weights(self, p, zc: _ZConsts):
-        """(2, n_met * n_age): SSP weights [M_sun] of young (birth-cloud) and older stars."""
+        """SSP weights [M_sun] of the young (birth-cloud) and the older populations:
+        (n_met * n_young,) and (n_met * (n_age - n_young),), metallicity-major."""
         masses, _ = self._masses_and_sfr(p, zc)
         lgmet = p["logzsol"] + np.log10(Z_SUN)
         w_met = metallicity_weights(self.ssp.lgmet, lgmet, self.lgmet_scatter)
-        young = masses * self._young
-        old = masses - young
-        return jnp.stack([jnp.outer(w_met, young).ravel(), jnp.outer(w_met, old).ravel()])
+        ny = self._n_young
+        return jnp.outer(w_met, masses[:ny]).ravel(), jnp.outer(w_met, masses[ny:]).ravel()
 
     def _attenuation(self, p, wave):
         """(birth-cloud, diffuse) transmissions on the rest-frame grid."""
@@ -325,13 +341,15 @@ class SEDModel:
         return self._rest_lnu(p, self._redshift_consts(p["redshift"]))
 
     def _rest_lnu(self, p, zc: _ZConsts, *, phot: bool = False):
-        # the weighted SSP sum is one matrix product (2, n_met*n_age) @ (n_met*n_age, n_wave);
-        # under vmap it becomes a single (n_gal*2, .) @ (., n_wave) GEMM
-        flux, wave = (self._flux2d_phot, self._wave_phot) if phot else (self._flux2d, self._wave)
-        w = self._weights(p, zc)
-        young_old = w.astype(flux.dtype) @ flux
+        # the weighted SSP sum is a matrix product per population, (n_met*n_young,) @
+        # (n_met*n_young, n_wave) and the same for the older stars; under vmap each becomes one
+        # (n_gal, .) @ (., n_wave) GEMM (not a vmapped broadcast-and-reduce)
+        (fy, fo), wave = (
+            (self._flux_yo_phot, self._wave_phot) if phot else (self._flux_yo, self._wave)
+        )
+        wy, wo = self._weights(p, zc)
         bc, diff = self._attenuation(p, wave)
-        return diff * (bc * young_old[0] + young_old[1])
+        return diff * (bc * (wy.astype(fy.dtype) @ fy) + wo.astype(fo.dtype) @ fo)
 
     def predict_spectrum(self, params: Mapping) -> Spectrum:
         """Observed-frame f_nu [maggies] on ssp.wave_aa * (1 + z), IGM included."""
