@@ -11,7 +11,7 @@ import numpy as np
 import numpyro
 import numpyro.distributions as dist
 import optax
-from numpyro.infer import MCMC, NUTS, SVI, Trace_ELBO, autoguide, init_to_value
+from numpyro.infer import MCMC, NUTS, SVI, RenyiELBO, Trace_ELBO, autoguide, init_to_value
 
 __all__ = [
     "NumpyroMCMCResult",
@@ -157,19 +157,36 @@ def run_svi(
     num_samples: int = 1000,
     init_params: Mapping[str, Any] | None = None,
     guide_kwargs: Mapping[str, Any] | None = None,
+    loss: str = "elbo",
+    renyi_alpha: float = 0.5,
     progress_bar: bool = True,
     **model_kwargs,
 ) -> SVIResult:
     """Stochastic variational inference with a numpyro auto-guide (by name) or any guide.
 
     The optimizer is an optax transformation (default ``optax.adam(learning_rate)``); the
-    whole optimisation runs in numpyro's compiled loop with its progress bar.
+    whole optimisation runs in numpyro's compiled loop with its progress bar. ``loss="elbo"``
+    minimises KL(q || p) (mode-seeking); ``loss="renyi"`` the Renyi alpha-divergence
+    (``renyi_alpha`` in (0, 1): more mass-covering, for broad or multimodal posteriors; needs
+    ``num_particles`` > 1).
     """
     if int(num_steps) < 1:
         raise ValueError(f"num_steps must be a positive integer; got {num_steps}")
+    if loss not in ("elbo", "renyi"):
+        raise ValueError(f"loss must be 'elbo' or 'renyi'; got {loss!r}")
+    if loss == "renyi" and (not 0 < renyi_alpha < 1 or num_particles < 2):
+        raise ValueError(
+            f"loss='renyi' needs 0 < renyi_alpha < 1 (got {renyi_alpha}) and num_particles >= 2 "
+            f"(got {num_particles})"
+        )
     g = _make_guide(model, guide, init_params, guide_kwargs)
     opt = numpyro.optim.optax_to_numpyro(optimizer or optax.adam(learning_rate))
-    svi = SVI(model, g, opt, loss=Trace_ELBO(num_particles=num_particles))
+    elbo = (
+        Trace_ELBO(num_particles=num_particles)
+        if loss == "elbo"
+        else RenyiELBO(alpha=renyi_alpha, num_particles=num_particles)
+    )
+    svi = SVI(model, g, opt, loss=elbo)
     key_run, key_sample = jax.random.split(key)
     res = svi.run(key_run, num_steps, *model_args, progress_bar=progress_bar, **model_kwargs)
     if not jnp.isfinite(res.losses[-1]):
