@@ -123,7 +123,7 @@ def bench(session: nox.Session) -> None:
     """Speed/memory benchmarks (ratios against baselines run in the same process)."""
     _install_all(session)
     # baselines compared in the same run; never dependencies of the packages
-    session.install("jax-cosmo", "matplotlib", "exojax")
+    session.install("jax-cosmo", "matplotlib", "exojax", "dsps")
     outdir = ROOT / "build" / "bench"
     outdir.mkdir(parents=True, exist_ok=True)
     env = _cpu_env() | {"JAXSTRO_BENCHDIR": str(outdir)}

@@ -49,7 +49,24 @@ def _check_absorption(r):
     assert r["co_xs_max_1500K"] > r["co_xs_max_500K"] > 0
 
 
-CHECKS = {"gd1_stream_density": _check_gd1, "absorption_line_fit": _check_absorption}
+def _check_sed(r):
+    # 5 bands, 7 parameters: the MAP reproduces the photometry
+    assert r["map_chi2"] < 15
+    # every backend's posterior covers the truth: each true parameter inside the central
+    # 99 % interval, the derived stellar mass within 4 sd (+0.05 dex for the model floor)
+    for backend, q in r["truth_quantiles"].items():
+        assert all(0.002 < v < 0.998 for v in q.values()), (backend, q)
+        mean, sd = r["log_mstar"][backend]
+        assert abs(mean - r["true_log_mstar"]) < 4 * sd + 0.05, backend
+    fit = r["batch"]["100"]
+    assert fit["map_median_chi2"] < 10 and fit["map_log_mstar_median_abs_err"] < 0.3
+
+
+CHECKS = {
+    "gd1_stream_density": _check_gd1,
+    "absorption_line_fit": _check_absorption,
+    "galaxy_sed_fit": _check_sed,
+}
 
 
 @pytest.mark.parametrize("script", EXAMPLES, ids=[p.stem for p in EXAMPLES])
