@@ -111,6 +111,8 @@ class SEDModel:
     n_table : points (uniform in ln t) of the cosmic-time table on which the SFH is integrated
         into SSP age-bin masses (see ``make_time_table`` and the README's convergence table)
 
+    Notes
+    -----
     ``predict_photometry(params)`` -> (n_filter,) maggies; ``predict_spectrum(params)`` ->
     Spectrum; ``derived(params)`` -> stellar mass, SFR over 10/100 Myr, mass-weighted age.
     ``params`` holds the free parameters only. With a Fixed redshift the filters are resampled
