@@ -227,7 +227,8 @@ class SEDModel:
         w = photometry_matrix(wave_obs, self.filters)
         outside = np.ones(wave_obs.size, bool)
         outside[self._phot] = False
-        assert not np.any(w[:, outside]), "photometry slice misses filter weight"
+        if np.any(w[:, outside]):  # an internal invariant: the slice holds every filter weight
+            raise RuntimeError("SEDModel: the photometry slice misses filter weight (a bug)")
         return _ZConsts(
             jnp.asarray(wave_obs),
             jnp.asarray(w[:, self._phot] * igm[self._phot]),
