@@ -146,10 +146,14 @@ def _fine_kernel(f, sig, gam, image_kernel, alias):
     :func:`lorentz_image_kernel`). The DFT of a kernel sampled on the grid is the periodic sum of
     its transform (Poisson); the images at f +- 1 matter only for sigma below ~2 steps
     (``alias=False`` drops them: their weight is exp(-pi^2 sigma^2 / 2) < 1e-8 at sigma = 2)."""
+    # f >= 0 (rfft frequencies). Written as f (c1 f + c2) with scalar c1, c2: no array
+    # subexpression is loop-invariant, so XLA does not hoist f^2 and 2 pi f out of the column
+    # and layer loops and keep them alive (2 x n_fft/2 floats, 230 kB of the 1.1 MB
+    # temporaries of a 3,500-point PreMODIT xsmatrix)
+    c1, c2 = -2.0 * np.pi**2 * sig**2, -2.0 * np.pi * gam
     kern = 0.0
-    for shift in (-1.0, 0.0, 1.0) if alias else (0.0,):
-        fs = jnp.abs(f + shift)
-        kern = kern + jnp.exp(-2.0 * np.pi**2 * sig**2 * fs**2 - 2.0 * np.pi * gam * fs)
+    for fs in (1.0 - f, f, 1.0 + f) if alias else (f,):
+        kern = kern + jnp.exp(fs * (c1 * fs + c2))
     return kern - gam * image_kernel
 
 
@@ -190,6 +194,18 @@ class TwoLevel:
     def n_rows(self) -> int:
         return self.fine.n_ext + self.n_c
 
+    @property
+    def n_buffer(self) -> int:
+        """Positions of a streamed column (:func:`scatter_column`): the fine FFT input (n_fft,
+        zero padded) followed by the coarse one (n_fft_c)."""
+        return self.fine.n_fft + self.n_fft_c
+
+    def buffer_index(self, rows):
+        """Position in a streamed column of LSD rows (fine rows, then coarse rows)."""
+        rows = np.asarray(rows)
+        return np.where(rows < self.fine.n_ext, rows, rows - self.fine.n_ext + self.fine.n_fft)
+
+
     def place(self, nu_lines):
         """Row position (fractional, in the lines' own level) of each line; -1 if off both."""
         nu_l = np.asarray(nu_lines, dtype=np.float64)
@@ -202,6 +218,21 @@ class TwoLevel:
         on_coarse = ~on_fine & (u_c >= 1) & (u_c <= self.n_c - 2)
         row = np.where(on_fine, u_f, np.where(on_coarse, u_c + self.fine.n_ext, -1.0))
         return row, on_fine, on_coarse
+
+
+def scatter_column(layout: TwoLevel, index, values, dtype):
+    """One streamed LSD column as (fine, coarse) FFT inputs from entries at ``index``
+    (``layout.buffer_index`` positions; ``layout.n_buffer`` marks padding, dropped).
+
+    Two scatters straight into the zero-padded FFT inputs: one scatter into an (n_rows,)
+    column followed by the padding copies held 1.0 MB of temporaries for a 3,500-point
+    PreMODIT xsmatrix instead of 0.85 MB."""
+    n_f = layout.fine.n_fft
+    i_f = jnp.where(index < n_f, index, n_f)  # coarse entries and padding: dropped
+    i_c = jnp.where(index >= n_f, index - n_f, layout.n_fft_c)
+    x_f = jnp.zeros(n_f, dtype=dtype).at[i_f].add(values, mode="drop")
+    x_c = jnp.zeros(layout.n_fft_c, dtype=dtype).at[i_c].add(values, mode="drop")
+    return x_f, x_c
 
 
 def make_two_level(
@@ -245,27 +276,24 @@ class TwoLevelArrays:
     """Arrays that go with a :class:`TwoLevel` layout (pytree leaves)."""
 
     image_kernel: jax.Array  # (n_fft // 2 + 1,)
-    interp_index: jax.Array  # (n_user, 4) coarse rows for each user point
-    interp_weight: jax.Array  # (n_user, 4)
+    interp_weight: jax.Array  # (coarse, 4): 4-point Lagrange weights of each user-point phase
     kernel_offsets: jax.Array  # (n_fft_c,) signed coarse distances of the kernel samples
 
 
 def two_level_arrays(layout: TwoLevel, dtype) -> TwoLevelArrays:
-    n_user = layout.fine.n_grid
-    pos = np.arange(n_user) / layout.coarse + layout.c_first  # fractional coarse index
-    base = np.floor(pos).astype(np.int64) - 1
-    nodes = base[:, None] + np.arange(4)[None, :]
-    w = np.ones((n_user, 4))
+    # user point coarse m + r sits at coarse index c_first + m + r / coarse: its 4 nodes are
+    # c_first + m - 1 ... c_first + m + 2 and its weights depend on the phase r only
+    pos = 1.0 + np.arange(layout.coarse) / layout.coarse  # position from the first node
+    w = np.ones((layout.coarse, 4))
     for j in range(4):
         for m in range(4):
             if m != j:
-                w[:, j] *= (pos - nodes[:, m]) / (nodes[:, j] - nodes[:, m])
+                w[:, j] *= (pos - m) / (j - m)
     n = layout.n_fft_c
     off = np.arange(n, dtype=np.float64)
     off = np.where(off < n / 2, off, off - n)
     return TwoLevelArrays(
         image_kernel=jnp.asarray(lorentz_image_kernel(layout.fine.n_fft), dtype=dtype),
-        interp_index=jnp.asarray(nodes, dtype=jnp.int32),
         interp_weight=jnp.asarray(w, dtype=dtype),
         kernel_offsets=jnp.asarray(off, dtype=dtype),
     )
@@ -314,7 +342,14 @@ def _finish(layout, arrays, tot_f, tot_c, nu_grid):
     fine = layout.fine
     xs_f = fine.to_user(jnp.fft.irfft(tot_f, n=fine.n_fft)[: fine.n_ext])
     xs_c = jnp.fft.irfft(tot_c, n=layout.n_fft_c)[: layout.n_c]
-    xs_c_user = jnp.sum(xs_c[arrays.interp_index] * arrays.interp_weight, axis=1)
+    # 4-point Lagrange interpolation as 4 shifted slices (no (n_user, 4) gather)
+    n_user, k = fine.n_grid, layout.coarse
+    n_m = -(-n_user // k)
+    start = layout.c_first - 1
+    w = arrays.interp_weight
+    xs_c_user = sum(
+        xs_c[start + j : start + j + n_m, None] * w[None, :, j] for j in range(4)
+    ).reshape(-1)[:n_user]
     return (xs_f * fine.r + xs_c_user * layout.r_c) / nu_grid
 
 
@@ -329,8 +364,10 @@ def two_level_convolve_columns(
     dtype,
 ):
     """:func:`two_level_convolve` with the LSD built one column at a time by
-    ``make_column(columns[c]) -> (n_rows,)`` inside the loop: transient memory is one column
-    and one FFT of each grid, whatever the number of columns (``lax.scan``)."""
+    ``make_column(columns[c]) -> (fine (n_fft,), coarse (n_fft_c,))`` inside the loop (see
+    :func:`scatter_column`: the rows land zero padded for both FFTs, so no padded copy is
+    made): transient memory is one column and one FFT of each grid, whatever the number of
+    columns (``lax.scan``)."""
     fine = layout.fine
     scale = layout.r_c / fine.r  # fine steps -> coarse steps
     f = jnp.fft.rfftfreq(fine.n_fft).astype(dtype)
@@ -341,9 +378,10 @@ def two_level_convolve_columns(
         x = make_column(data)
         acc_f, acc_c = acc
         kern_f = _fine_kernel(f, sig, gam, arrays.image_kernel, layout.alias)
-        acc_f = acc_f + jnp.fft.rfft(x[: fine.n_ext], n=fine.n_fft) * kern_f
+        x_f, x_c = x
+        acc_f = acc_f + jnp.fft.rfft(x_f) * kern_f
         kern = _coarse_kernel(arrays.kernel_offsets, sig * scale, gam * scale)
-        acc_c = acc_c + jnp.fft.rfft(x[fine.n_ext :], n=layout.n_fft_c) * jnp.fft.rfft(kern)
+        acc_c = acc_c + jnp.fft.rfft(x_c) * jnp.fft.rfft(kern)
         return (acc_f, acc_c), None
 
     acc0 = (
