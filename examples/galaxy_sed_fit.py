@@ -314,8 +314,17 @@ if not args.quick:
     import matplotlib.pyplot as plt
 
     colors = {"NUTS": "k", "Laplace": "C0", "Pathfinder": "C1", "SVI": "C2"}
+    # the SFH slopes have log-uniform priors: show them as log10
+    log_axes = {n for n in NAMES if isinstance(spec.priors[n], sp.LogUniform)}
+
+    def shown(n, v):
+        return np.log10(v) if n in log_axes else v
+
+    def label(n):
+        return f"log10 {n}" if n in log_axes else n
+
     d = len(NAMES)
-    fig, axes = plt.subplots(d, d, figsize=(14, 14))
+    fig, axes = plt.subplots(d, d, figsize=(13, 13))
     for i, ni in enumerate(NAMES):
         for j, nj in enumerate(NAMES):
             ax = axes[i, j]
@@ -323,28 +332,25 @@ if not args.quick:
                 ax.axis("off")
                 continue
             for name, s in post.items():
+                xj, xi = shown(nj, s[nj]), shown(ni, s[ni])
                 if i == j:
                     ax.hist(
-                        s[ni],
-                        bins=40,
-                        histtype="step",
-                        density=True,
-                        color=colors[name],
-                        label=name,
+                        xi, bins=40, histtype="step", density=True, color=colors[name], label=name
                     )
                 else:
-                    ax.plot(s[nj][:800], s[ni][:800], ".", ms=1, alpha=0.3, color=colors[name])
-            ax.axvline(TRUTH[nj], color="r", lw=0.8)
+                    ax.plot(xj[:800], xi[:800], ".", ms=1, alpha=0.3, color=colors[name])
+            ax.axvline(shown(nj, TRUTH[nj]), color="r", lw=0.8)
             if i != j:
-                ax.axhline(TRUTH[ni], color="r", lw=0.8)
+                ax.axhline(shown(ni, TRUTH[ni]), color="r", lw=0.8)
             if i == d - 1:
-                ax.set_xlabel(nj)
+                ax.set_xlabel(label(nj))
             if j == 0 and i > 0:
-                ax.set_ylabel(ni)
-    axes[0, 0].legend(fontsize=8)
+                ax.set_ylabel(label(ni))
+    axes[0, 0].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.1, 1.0))
     fig.suptitle(
         "Posterior of the 7-parameter SED model: NUTS, Laplace, Pathfinder, SVI (red: truth)"
     )
+    fig.tight_layout()
     fig.savefig(figure_path(args.figdir, "galaxy_sed_corner.png"), dpi=90)
 
     spec_fn = jax.jit(jax.vmap(lambda x: model.predict_spectrum(x).fnu_maggies))
