@@ -346,11 +346,11 @@ if not args.quick:
                 ax.set_xlabel(label(nj))
             if j == 0 and i > 0:
                 ax.set_ylabel(label(ni))
-    axes[0, 0].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.1, 1.0))
+    fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="upper right", fontsize=10)
     fig.suptitle(
         "Posterior of the 7-parameter SED model: NUTS, Laplace, Pathfinder, SVI (red: truth)"
     )
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.05, top=0.95, wspace=0.25, hspace=0.25)
     fig.savefig(figure_path(args.figdir, "galaxy_sed_corner.png"), dpi=90)
 
     spec_fn = jax.jit(jax.vmap(lambda x: model.predict_spectrum(x).fnu_maggies))
