@@ -196,17 +196,6 @@ class TwoLevel:
     def n_rows(self) -> int:
         return self.fine.n_ext + self.n_c
 
-    @property
-    def n_buffer(self) -> int:
-        """Positions of a streamed column (:func:`scatter_column`): the fine FFT input (n_fft,
-        zero padded) followed by the coarse one (n_fft_c)."""
-        return self.fine.n_fft + self.n_fft_c
-
-    def buffer_index(self, rows):
-        """Position in a streamed column of LSD rows (fine rows, then coarse rows)."""
-        rows = np.asarray(rows)
-        return np.where(rows < self.fine.n_ext, rows, rows - self.fine.n_ext + self.fine.n_fft)
-
     def place(self, nu_lines):
         """Row position (fractional, in the lines' own level) of each line; -1 if off both."""
         nu_l = np.asarray(nu_lines, dtype=np.float64)
@@ -219,21 +208,6 @@ class TwoLevel:
         on_coarse = ~on_fine & (u_c >= 1) & (u_c <= self.n_c - 2)
         row = np.where(on_fine, u_f, np.where(on_coarse, u_c + self.fine.n_ext, -1.0))
         return row, on_fine, on_coarse
-
-
-def scatter_column(layout: TwoLevel, index, values, dtype):
-    """One streamed LSD column as (fine, coarse) FFT inputs from entries at ``index``
-    (``layout.buffer_index`` positions; ``layout.n_buffer`` marks padding, dropped).
-
-    Two scatters straight into the zero-padded FFT inputs: one scatter into an (n_rows,)
-    column followed by the padding copies held 1.0 MB of temporaries for a 3,500-point
-    PreMODIT xsmatrix instead of 0.85 MB."""
-    n_f = layout.fine.n_fft
-    i_f = jnp.where(index < n_f, index, n_f)  # coarse entries and padding: dropped
-    i_c = jnp.where(index >= n_f, index - n_f, layout.n_fft_c)
-    x_f = jnp.zeros(n_f, dtype=dtype).at[i_f].add(values, mode="drop")
-    x_c = jnp.zeros(layout.n_fft_c, dtype=dtype).at[i_c].add(values, mode="drop")
-    return x_f, x_c
 
 
 def make_two_level(
@@ -369,10 +343,8 @@ def two_level_convolve_columns(
     dtype,
 ):
     """:func:`two_level_convolve` with the LSD built one column at a time by
-    ``make_column(columns[c]) -> (fine (n_fft,), coarse (n_fft_c,))`` inside the loop (see
-    :func:`scatter_column`: the rows land zero padded for both FFTs, so no padded copy is
-    made): transient memory is one column and one FFT of each grid, whatever the number of
-    columns (``lax.scan``)."""
+    ``make_column(columns[c]) -> (n_rows,)`` inside the loop: transient memory is one column
+    and one FFT of each grid, whatever the number of columns (``lax.scan``)."""
     fine = layout.fine
     scale = layout.r_c / fine.r  # fine steps -> coarse steps
     cdt = jnp.result_type(dtype, jnp.complex64)
@@ -382,10 +354,9 @@ def two_level_convolve_columns(
         x = make_column(data)
         acc_f, acc_c = acc
         kern_f = _fine_kernel(fine.n_fft, sig, gam, arrays.image_kernel, layout.alias, dtype)
-        x_f, x_c = x
-        acc_f = acc_f + jnp.fft.rfft(x_f) * kern_f
+        acc_f = acc_f + jnp.fft.rfft(x[: fine.n_ext], n=fine.n_fft) * kern_f
         kern = _coarse_kernel(arrays.kernel_offsets, sig * scale, gam * scale)
-        acc_c = acc_c + jnp.fft.rfft(x_c) * jnp.fft.rfft(kern)
+        acc_c = acc_c + jnp.fft.rfft(x[fine.n_ext :], n=layout.n_fft_c) * jnp.fft.rfft(kern)
         return (acc_f, acc_c), None
 
     acc0 = (

@@ -34,7 +34,6 @@ from jaxstro.opacity._dit import (
     make_two_level,
     mass_groups,
     quadratic_weights,
-    scatter_column,
     two_level_arrays,
     two_level_convolve_columns,
 )
@@ -55,11 +54,11 @@ class PreMODITCalculator(CrossSectionAPI):
     """
 
     nu_grid: jax.Array  # (n_grid,)
-    # the density, one row per broadening class, each padded to the longest (padding: index
-    # layout.n_buffer, dropped by the scatter); 15 bytes per entry
+    # the density, one row per broadening class, each padded to the longest (padding: row
+    # index n_rows, dropped by the scatter); 15 bytes per entry
     log_values: jax.Array  # (n_bcol, m) ln|S_ref x weights x exp(-c2 E_node x_mid)|
     signs: jax.Array  # (n_bcol, m) int8 +-1 or 0 (the quadratic q split has negative weights)
-    q_index: jax.Array  # (n_bcol, m) position of each entry in a streamed column
+    q_index: jax.Array  # (n_bcol, m) LSD row of each entry
     ecol: jax.Array  # (n_bcol, m) E''-class of each entry (int16 below 32768 classes)
     e_nodes: jax.Array  # (n_ecol,) E'' of each E''-class [cm^-1]
     e_iso: jax.Array  # (n_ecol,) partition-function row of each E''-class
@@ -95,7 +94,7 @@ class PreMODITCalculator(CrossSectionAPI):
         def make_column(data):
             logv, sign, q, ecol = data
             vals = sign * jnp.exp(logv + log_factor[ecol])
-            return scatter_column(lay, q, vals, dtype)
+            return jnp.zeros(lay.n_rows, dtype=dtype).at[q].add(vals, mode="drop")
 
         gamma_q = p_bar * jnp.exp(self.b_log_gamma + self.b_n * jnp.log(self.t_ref / t_k))
         sigma_q = doppler_sigma_q(t_k, self.masses, lay.fine.r)[self.b_group]
@@ -248,12 +247,12 @@ def prepare_premodit(
     width = int(counts.max())
     order = np.argsort(b_of, kind="stable")
     slot = np.arange(order.size) - np.repeat(np.cumsum(counts) - counts, counts)
-    pad_q = np.full((n_bcol, width), lay.n_buffer, dtype=np.int64)
+    pad_q = np.full((n_bcol, width), lay.n_rows, dtype=np.int64)
     pad_logv = np.zeros((n_bcol, width))
     pad_sign = np.zeros((n_bcol, width), dtype=np.int8)
     pad_e = np.zeros((n_bcol, width), dtype=np.int64)
     rows_b = b_of[order]
-    pad_q[rows_b, slot] = lay.buffer_index(q_of[order])
+    pad_q[rows_b, slot] = q_of[order]
     pad_logv[rows_b, slot] = np.log(np.abs(values[order]))
     pad_sign[rows_b, slot] = np.sign(values[order])
     pad_e[rows_b, slot] = ukeys[order, 1]
