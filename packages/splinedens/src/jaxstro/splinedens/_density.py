@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import jax.numpy as jnp
 from jax.scipy.special import logsumexp
 
@@ -13,7 +15,8 @@ __all__ = [
     "membership_probability",
 ]
 
-_LOG_SQRT_2PI = 0.5 * jnp.log(2.0 * jnp.pi)
+# a Python float, so the input dtype (not the x64 flag at import time) decides precision
+_LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
 def log_normal(x, mu, sigma):
