@@ -35,6 +35,30 @@ def test_lpf_matches_independent_float64_line_by_line(co_lines, band_grid, lpf_v
         assert np.max(np.abs(got[mask] / ref[mask] - 1)) < 1e-6
 
 
+# Tolerances on (median, 99th percentile) of |got / LPF - 1| where LPF > 1e-3 of its maximum,
+# per method and case, about 4x the values measured on 2026-12-02 (in the comment after each;
+# they agree with the README's table): MODIT's 1-bar medians are ~2e-6, so a single bound
+# across cases would let a 100x regression there pass.
+FAST_TOL = {
+    "modit": {
+        (500.0, 1.0): (1e-5, 1.5e-4),  # measured 2.4e-6 / 3.7e-5
+        (500.0, 1e-3): (2e-3, 3e-2),  # measured 4.9e-4 / 8.6e-3
+        (1000.0, 1.0): (1e-5, 7e-4),  # measured 2.3e-6 / 1.8e-4
+        (1000.0, 1e-3): (7e-4, 1.5e-2),  # measured 1.7e-4 / 3.8e-3
+        (1500.0, 1.0): (1.4e-5, 1.2e-3),  # measured 3.5e-6 / 2.9e-4
+        (1500.0, 1e-3): (4e-4, 8e-3),  # measured 9.4e-5 / 1.9e-3
+    },
+    "premodit": {
+        (500.0, 1.0): (1.5e-3, 7e-3),  # measured 3.8e-4 / 1.9e-3
+        (500.0, 1e-3): (3e-3, 3e-2),  # measured 8.1e-4 / 8.1e-3
+        (1000.0, 1.0): (2e-3, 3e-3),  # measured 4.8e-4 / 7.7e-4
+        (1000.0, 1e-3): (2e-3, 1.5e-2),  # measured 5.0e-4 / 3.8e-3
+        (1500.0, 1.0): (8e-4, 2.5e-3),  # measured 1.9e-4 / 6.1e-4
+        (1500.0, 1e-3): (1e-3, 8e-3),  # measured 2.7e-4 / 2.0e-3
+    },
+}
+
+
 @pytest.mark.parametrize("method", ["modit", "premodit"])
 def test_fast_methods_against_lpf(co_lines, band_grid, lpf_values, method):
     calc = make_calculator(co_lines, band_grid, method=method)
@@ -44,8 +68,9 @@ def test_fast_methods_against_lpf(co_lines, band_grid, lpf_values, method):
         got = np.asarray(f(*case))
         mask = ref > 1e-3 * ref.max()
         rel = np.abs(got[mask] / ref[mask] - 1)
-        assert np.median(rel) < 0.005, (case, np.median(rel))
-        assert np.percentile(rel, 99) < 0.02, (case, np.percentile(rel, 99))
+        tol_median, tol_p99 = FAST_TOL[method][case]
+        assert np.median(rel) < tol_median, (case, np.median(rel))
+        assert np.percentile(rel, 99) < tol_p99, (case, np.percentile(rel, 99))
 
 
 @pytest.mark.parametrize("method", ["lpf", "modit", "premodit"])
@@ -71,19 +96,33 @@ def test_xsmatrix_vmap_and_gradient(co_lines, method):
         np.testing.assert_allclose(g[i], fd, rtol=1e-5)
 
 
+# float32 against the same method in float64 (the float32 loss alone), where the cross
+# section exceeds 1e-3 of its maximum: (median, 99th percentile) bounds about 4x the values
+# measured on 2026-12-02 (CPU), in the comments.
+F32_TOL = {
+    "lpf": (6e-6, 4e-5),  # measured 1.5e-6 / 9.2e-6
+    "modit": (8e-6, 7e-5),  # measured 2.0e-6 / 1.7e-5
+    "premodit": (1e-5, 7.5e-5),  # measured 2.6e-6 / 1.9e-5
+}
+
+
 def test_float32_path(co_lines):
     nu, _, _ = wavenumber_grid(4340.0, 4345.0, 600)
-    ref = make_calculator(co_lines, nu, method="lpf", margin_cm1=5.0).xsvector(1200.0, 0.5)
+    ref = {
+        m: np.asarray(make_calculator(co_lines, nu, method=m, margin_cm1=5.0).xsvector(1200.0, 0.5))
+        for m in F32_TOL
+    }
+    mask = ref["lpf"] > 1e-3 * ref["lpf"].max()
     with jax.enable_x64(False):
-        for method in ("lpf", "modit", "premodit"):
+        for method, (tol_median, tol_p99) in F32_TOL.items():
             calc = make_calculator(co_lines, nu, method=method, margin_cm1=5.0)
             got = jax.jit(calc.xsvector)(1200.0, 0.5)
             assert got.dtype == jnp.float32
             got = np.asarray(got, dtype=np.float64)
-            mask = np.asarray(ref) > 1e-3 * float(ref.max())
-            rel = np.abs(got[mask] / np.asarray(ref)[mask] - 1)
             assert np.all(np.isfinite(got))
-            assert np.median(rel) < (1e-4 if method == "lpf" else 5e-3), (method, np.median(rel))
+            rel = np.abs(got[mask] / ref[method][mask] - 1)
+            assert np.median(rel) < tol_median, (method, np.median(rel))
+            assert np.percentile(rel, 99) < tol_p99, (method, np.percentile(rel, 99))
 
 
 def test_single_line_area_and_centre(co_lines, band_grid):
