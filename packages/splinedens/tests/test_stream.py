@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import reference_stream as ref
 from jax.test_util import check_grads
+from scipy import stats
 
 from jaxstro import splinedens as sd
 
@@ -93,16 +94,42 @@ def test_gradients_jit_vmap(gd1):
     np.testing.assert_allclose(gv["track"][1], g1["track"], rtol=1e-12)
 
 
-def test_membership_and_density_grid(model):
-    p = {k: jnp.asarray(v) for k, v in _random_params(0).items()}
+def test_membership_and_density_grid(gd1, model):
+    pn = _random_params(0)
+    p = {k: jnp.asarray(v) for k, v in pn.items()}
     prob = sd.stream_membership(p, model)
     assert prob.shape == (2960,) and np.all((prob >= 0) & (prob <= 1))
-    ls, lb, lt = sd.stream_density_grid(p, model)
+    n = 400  # the first 400 stars, for the check at the data below
+
+    @jax.jit  # one compilation for both meshes (eager dispatch of this is ~4x slower)
+    def grids(q):
+        on_data = sd.stream_density_grid(q, model, phi1=gd1.phi1[:n], phi2=gd1.phi2[:n])
+        return sd.stream_density_grid(q, model), on_data
+
+    (ls, lb, lt), (ls_g, lb_g, _) = jax.tree.map(np.asarray, grids(p))
     assert ls.shape == (1201, 121)
-    np.testing.assert_allclose(lt, np.logaddexp(ls, lb))
-    # log rates at the data from the grid evaluator equal the likelihood's design-matrix path
+    # the grid evaluator (spline_eval) against the likelihood's design-matrix path: the
+    # model's G_* matrices times the knot values, Gaussian from scipy. Log stream rates run
+    # from -560 to 4; tolerances ~4x the measured differences (comments), float64 rounding.
+    g2 = np.asarray(model.grid_phi2)
+    amp, mean, ln_w = (
+        np.asarray(g) @ pn[k]
+        for g, k in [(model.G_amp, "ln_amp"), (model.G_track, "track"), (model.G_track, "ln_width")]
+    )
+    ls_dm = amp[:, None] + stats.norm.logpdf(g2[None, :], mean[:, None], np.exp(ln_w)[:, None])
+    lb_dm = np.broadcast_to((np.asarray(model.G_bg) @ pn["ln_bg"])[:, None], ls.shape)
+    np.testing.assert_allclose(ls, ls_dm, rtol=0, atol=4e-12)  # measured 6.3e-13
+    np.testing.assert_allclose(lb, lb_dm, rtol=0, atol=1e-15)  # measured 2.2e-16
+    np.testing.assert_allclose(lt, np.logaddexp(ls_dm, lb_dm), rtol=0, atol=1.5e-14)  # 3.1e-15
+    # and against the independent scipy spline reference on the whole mesh
+    p1, p2 = np.meshgrid(np.asarray(model.grid_phi1), g2, indexing="ij")
+    want = ref.log_rate(p1.ravel(), p2.ravel(), pn).reshape(p1.shape)
+    np.testing.assert_allclose(lt, want, rtol=0, atol=2.5e-14)  # measured 5.3e-15
+    # at the data (the diagonal of the mesh on the first 400 stars) the grid evaluator equals
+    # the likelihood's log rates from the W_* design matrices
     ls_d, lb_d = sd.stream_log_density(p, model)
-    assert np.all(np.isfinite(ls_d)) and np.all(np.isfinite(lb_d))
+    np.testing.assert_allclose(np.diag(ls_g), ls_d[:n], rtol=0, atol=1e-12)  # measured 2.3e-13
+    np.testing.assert_allclose(np.diag(lb_g), lb_d[:n], rtol=0, atol=1e-15)  # measured 2.2e-16
 
 
 def test_bad_input(gd1):
