@@ -22,7 +22,7 @@ def test_poisson_mixture_membership():
     a, b = np.log(np.array([1.0, 3.0])), np.log(np.array([3.0, 1.0]))
     np.testing.assert_allclose(sd.log_mixture(a, b), np.log([4.0, 4.0]), rtol=1e-14)
     np.testing.assert_allclose(sd.log_mixture(a, b, a), np.log([5.0, 7.0]), rtol=1e-14)
-    np.testing.assert_allclose(sd.membership_probability(a, b), [0.25, 0.75], rtol=1e-14)
+    np.testing.assert_allclose(sd.membership_probability((a, b), 0), [0.25, 0.75], rtol=1e-14)
     np.testing.assert_allclose(sd.poisson_process_loglike(a, np.log(10.0)), np.sum(a) - 10.0)
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable, Mapping
 
+import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.scipy.special import logsumexp
 
 __all__ = [
@@ -52,7 +55,67 @@ def random_walk_log_prior(values, sigma=1.0):
     return jnp.sum(log_normal(v[..., 1:], v[..., :-1], sigma), axis=-1)
 
 
-def membership_probability(log_component, *log_all_components):
-    """Probability that a point belongs to ``log_component`` among all the given components."""
-    total = log_mixture(log_component, *log_all_components)
-    return jnp.exp(log_component - total)
+def membership_probability(log_components, component):
+    """Probability that each point belongs to one component of a mixture.
+
+    ``p_k(x) = rate_k(x) / sum_j rate_j(x)``, where the sum runs over every entry of
+    ``log_components`` exactly once: pass ALL components (the one of interest included) and
+    say which one is of interest with ``component``. The probabilities of all components
+    therefore sum to one at every point.
+
+    Parameters
+    ----------
+    log_components : sequence or mapping of (...) arrays, or a (n_comp, ...) array
+        Log rate (or log density; any common normalisation cancels) of every component of the
+        mixture at the same points [log of the rate's units]. The entries must broadcast to a
+        common shape (...). A mapping names the components; an array's leading axis indexes
+        them.
+    component : int or str
+        The component of interest: an index into the sequence or array (negative counts from
+        the end), or a key of the mapping.
+
+    Returns
+    -------
+    (...) array
+        Membership probability in [0, 1] (dimensionless). NaN where every rate is zero.
+
+    Examples
+    --------
+    >>> log_rates = {"stream": log_stream, "background": log_bg, "cocoon": log_cocoon}
+    >>> p_stream = membership_probability(log_rates, "stream")
+    """
+    if isinstance(log_components, Mapping):
+        names = list(log_components)
+        if isinstance(component, Hashable) and component in log_components:
+            index = names.index(component)
+        else:
+            raise ValueError(
+                f"component must be a key of log_components; got {component!r}, accepted: {names}"
+            )
+        logs = jnp.stack(jnp.broadcast_arrays(*(jnp.asarray(log_components[k]) for k in names)))
+    else:
+        if isinstance(log_components, jax.Array | np.ndarray):
+            logs = jnp.asarray(log_components)
+            if logs.ndim == 0:
+                raise ValueError(
+                    "log_components must hold one log rate per component (a sequence, a "
+                    "mapping or an array with the components on the leading axis); got a scalar"
+                )
+        else:
+            logs = jnp.stack(jnp.broadcast_arrays(*(jnp.asarray(v) for v in log_components)))
+        n_comp = logs.shape[0]
+        if isinstance(component, bool) or not isinstance(component, int | np.integer):
+            shown = f"shape {np.shape(component)}" if np.ndim(component) else repr(component)
+            raise ValueError(
+                f"component must be an int index into log_components (n_comp={n_comp}); got "
+                f"{type(component).__name__} {shown}. The call is "
+                "membership_probability(all_log_components, component): the first argument "
+                "holds EVERY component, the one of interest included"
+            )
+        if not -n_comp <= component < n_comp:
+            raise ValueError(
+                f"component={component} is out of range for {n_comp} components; accepted: "
+                f"{-n_comp} to {n_comp - 1}"
+            )
+        index = int(component)
+    return jnp.exp(logs[index] - logsumexp(logs, axis=0))

@@ -22,7 +22,12 @@ import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import logsumexp
 
-from jaxstro.splinedens._density import log_normal, poisson_process_loglike, random_walk_log_prior
+from jaxstro.splinedens._density import (
+    log_normal,
+    membership_probability,
+    poisson_process_loglike,
+    random_walk_log_prior,
+)
 from jaxstro.splinedens._integrate import simpson_weights, trapezoid_weights
 from jaxstro.splinedens._spline import make_spline, spline_design_matrix, spline_eval
 
@@ -240,7 +245,7 @@ def stream_objective(params, model: StreamModel):
 def stream_membership(params, model: StreamModel):
     """Per-star probability of belonging to the stream component, (N,)."""
     log_stream, log_bg = stream_log_density(params, model)
-    return jnp.exp(log_stream - jnp.logaddexp(log_stream, log_bg))
+    return membership_probability((log_stream, log_bg), 0)
 
 
 def stream_density_grid(params, model: StreamModel, phi1=None, phi2=None):
