@@ -53,6 +53,56 @@ def test_h2o_split_file_and_a1_broadening(cache):
         ld.read_exomol(H2O, nu_range=(1000, 1100), cache=False)
 
 
+def _parse_broad(path):
+    """a0 {J'': (gamma, n)} and a1 {(J'', J'): (gamma, n)} from an ExoMol .broad file."""
+    a0, a1 = {}, {}
+    for line in path.read_text().splitlines():
+        f = line.split()
+        if f and f[0] == "a0":
+            a0[int(f[3])] = (float(f[1]), float(f[2]))
+        elif f and f[0] == "a1":
+            a1[int(f[3]), int(f[4])] = (float(f[1]), float(f[2]))
+    return a0, a1
+
+
+def test_h2o_a1_broadening_matches_broad_file(cache):
+    """gamma_ref and n_temp of every H2O sample line against its .broad entry, parsed here in
+    plain Python: a1 (J'', J') where the table has the pair (P and R branches), else a0 (J'').
+
+    Units: ExoMol gamma_ref is the HWHM at 296 K and 1 bar [cm^-1/bar] (Tennyson et al. 2016,
+    J. Mol. Spectrosc. 327, 73, section on pressure broadening; the sample .def says
+    "Lorentzian half-width ... (in cm-1/bar)"; ExoJAX's gamma_exomol multiplies it by P in
+    bar). LineList holds widths per bar too, so the values must be equal, not divided by
+    1.01325 as HITRAN's per-atm widths are."""
+    w = ld.read_exomol(H2O, nu_range=(4300, 4400), broadener={"H2": 0.5, "He": 0.5}, cache=cache)
+    states = {}  # id -> (energy [cm^-1], J)
+    for line in bz2.open(H2O / "1H2-16O__SAMPLE.states.bz2", "rt"):
+        f = line.split()
+        states[int(f[0])] = (float(f[1]), int(f[3]))
+    nu, jl, ju = [], [], []
+    for line in bz2.open(H2O / "1H2-16O__SAMPLE__04300-04400.trans.bz2", "rt"):
+        f = line.split()
+        (e_up, j_up), (e_lo, j_lo) = states[int(f[0])], states[int(f[1])]
+        nu.append(e_up - e_lo)
+        jl.append(j_lo)
+        ju.append(j_up)
+    order = np.argsort(nu, kind="stable")
+    np.testing.assert_allclose(w.nu_cm1, np.asarray(nu)[order], rtol=1e-13)
+    pairs = [(jl[i], ju[i]) for i in order]
+    assert list(w.broadeners) == ["H2", "He"]
+    for b, name in enumerate(("H2", "He")):
+        a0, a1 = _parse_broad(H2O / f"1H2-16O__{name}.broad")
+        in_a1 = np.array([p in a1 for p in pairs])
+        # both codes are exercised: Q-branch lines (J' = J'') are only in a0
+        assert in_a1.sum() > 100 and (~in_a1).sum() > 10
+        want = np.array([a1[p] if p in a1 else a0[p[0]] for p in pairs])
+        np.testing.assert_array_equal(w.gamma_ref[:, b], want[:, 0])
+        np.testing.assert_array_equal(w.n_temp[:, b], want[:, 1])
+        # the a1 value differs from the a0 one for most of these lines: the lookup matters
+        differs = [a1[p][0] != a0[p[0]][0] for p in pairs if p in a1]
+        assert np.mean(differs) > 0.5
+
+
 def test_broadening_table_lookup_and_fallback(cache):
     with pytest.warns(UserWarning, match="use the .def defaults"):
         co = ld.read_exomol(CO, broadener={"H2": 0.85, "He": 0.15}, cache=cache)
