@@ -5,6 +5,7 @@
     nox -s "tests(package='splinedens', device='cpu')"
     nox -s examples -- --quick
     nox -s slow integration examples docs lint bench
+    nox -s validate           regenerate docs/validation.md (measured accuracy vs references)
 
 Every session builds its own virtualenv and installs only what it declares, so a
 package's tests prove that it installs on its own. `nox -db uv` (or the default
@@ -95,10 +96,35 @@ def examples(session: nox.Session) -> None:
         session.run("python", str(script), *session.posargs, env=env)
 
 
+def _validation_page(session: nox.Session, command: str) -> None:
+    """Regenerate docs/validation.md from a run of validation/generate.py (the numbers on the
+    page are measured by this run). DSPS is the peer of the SED convention comparison only:
+    installed here, never a package dependency."""
+    session.install("dsps", "speclite", "astropy", "scipy")
+    session.run(
+        "python",
+        "validation/generate.py",
+        "--out",
+        "docs/validation.md",
+        "--command",
+        command,
+        *session.posargs,
+        env=_cpu_env(),
+    )
+
+
+@nox.session
+def validate(session: nox.Session) -> None:
+    """Regenerate docs/validation.md: every physics quantity against its independent reference."""
+    _install_all(session)
+    _validation_page(session, "nox -s validate")
+
+
 @nox.session
 def docs(session: nox.Session) -> None:
-    """Build the documentation site (mkdocs, strict: warnings are errors)."""
+    """Regenerate the validation page, then build the site (mkdocs, strict: warnings are errors)."""
     _install_all(session)
+    _validation_page(session, "nox -s docs")
     session.install("mkdocs>=1.6,<2", "mkdocstrings[python]>=0.26", "mkdocs-material>=9")
     session.run(
         "mkdocs",
