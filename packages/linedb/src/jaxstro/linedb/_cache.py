@@ -14,6 +14,7 @@ import os
 import pathlib
 import tempfile
 import warnings
+from collections.abc import Iterable
 
 import h5py
 import numpy as np
@@ -33,7 +34,9 @@ def cache_dir(cache: bool | str | os.PathLike | None) -> pathlib.Path | None:
     return pathlib.Path(cache)
 
 
-def source_key(files, reader: str, version: int, options: dict) -> dict:
+def source_key(
+    files: Iterable[str | os.PathLike], reader: str, version: int, options: dict
+) -> dict:
     entries = []
     # abspath + stat, not Path.resolve(): resolving symlinks cost 0.1 ms a file, a fifth of a
     # cached load of a small list

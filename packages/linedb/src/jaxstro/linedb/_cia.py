@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from jaxstro.linedb._containers import CIATable
@@ -9,11 +11,12 @@ from jaxstro.linedb._io import DataFileError, check_file, read_text
 
 __all__ = ["read_cia", "LOSCHMIDT_CM3"]
 
-#: Loschmidt number at 273.15 K, 1 atm [cm^-3]: 1 amagat
-LOSCHMIDT_CM3 = 2.6867811e19
+LOSCHMIDT_CM3: float = 2.6867811e19
+"""Loschmidt number [cm^-3]: the number density of an ideal gas at 273.15 K and 1 atm
+(1 amagat)."""
 
 
-def read_cia(path) -> CIATable:
+def read_cia(path: str | os.PathLike) -> CIATable:
     """Read collision-induced absorption coefficients [cm^5 molecule^-2].
 
     Two layouts are accepted: HITRAN ``.cia`` (one header line per temperature block, blocks
@@ -21,6 +24,34 @@ def read_cia(path) -> CIATable:
     block's own range) and the Borysow-style table with ``@SPECIES``, ``@TEMPERATURES`` and
     ``@DATA`` sections in cm^-1 amagat^-2 (converted by dividing by the Loschmidt number squared).
     A block with fewer rows than its header announces is reported as truncated.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The table, plain or bz2-compressed; a file containing ``@DATA`` is read as the
+        Borysow layout, any other as HITRAN ``.cia``.
+
+    Returns
+    -------
+    CIATable
+        ``nu_cm1`` (n_nu,) [cm^-1], ``t_k`` (n_T,) ascending [K], ``coeff`` (n_T, n_nu)
+        [cm^5 molecule^-2] and the collision ``pair`` (e.g. "H2-H2"; "unknown" for a
+        Borysow table without ``@SPECIES``). HITRAN layout: ``nu_cm1`` is the sorted union of
+        the blocks' grids and negative coefficients are clipped to 0. Borysow layout: rows
+        are kept in file order (``nu_cm1`` ascending if the file's is), temperatures in the
+        order of ``@TEMPERATURES``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    DataFileError
+        If the file is a corrupt bz2 file, a block header or data row is malformed, a block
+        is truncated, no block is found, or a Borysow table lacks ``@TEMPERATURES`` /
+        ``@DATA`` or has rows of the wrong width.
+    ValueError
+        If a number in a Borysow table does not parse (``DataFileError`` is a subclass of
+        ``ValueError``, so ``except ValueError`` catches every malformed-file error).
     """
     path = check_file(path, "CIA file")
     text = read_text(path)

@@ -37,26 +37,102 @@ def exomol_url(
     """URL of an ExoMol file.
 
     Example: ``exomol_url("CO", "12C-16O", "Li2015", "12C-16O__Li2015.def")``.
+
+    Parameters
+    ----------
+    molecule : str
+        Molecule folder on ExoMol, e.g. "CO".
+    iso_slug : str
+        Isotopologue folder, e.g. "12C-16O".
+    dataset : str
+        Line-list name, e.g. "Li2015".
+    filename : str
+        File in the dataset folder, e.g. "12C-16O__Li2015.def".
+    base : str
+        Root of the ExoMol database (``EXOMOL_BASE``; a mirror may be given).
+
+    Returns
+    -------
+    str
+        ``{base}/{molecule}/{iso_slug}/{dataset}/{filename}``.
     """
     return f"{base}/{molecule}/{iso_slug}/{dataset}/{filename}"
 
 
 def hitemp_url(filename: str, *, base: str = HITRAN_BASE) -> str:
-    """URL of a HITEMP file, e.g. ``hitemp_url("05_HITEMP2019.par.bz2")`` (HITRAN login needed)."""
+    """URL of a HITEMP file, e.g. ``hitemp_url("05_HITEMP2019.par.bz2")`` (HITRAN login needed).
+
+    Parameters
+    ----------
+    filename : str
+        File name in HITEMP's bzip2 folder, e.g. "05_HITEMP2019.par.bz2".
+    base : str
+        Root of the HITRAN site (``HITRAN_BASE``).
+
+    Returns
+    -------
+    str
+        ``{base}/files/HITEMP/bzip2format/{filename}``.
+    """
     return f"{base}/files/HITEMP/bzip2format/{filename}"
 
 
 def hitran_cia_url(filename: str, *, base: str = HITRAN_BASE) -> str:
-    """URL of a HITRAN CIA file, e.g. ``hitran_cia_url("H2-H2_2011.cia")``."""
+    """URL of a HITRAN CIA file, e.g. ``hitran_cia_url("H2-H2_2011.cia")``.
+
+    Parameters
+    ----------
+    filename : str
+        File name in HITRAN's CIA folder, e.g. "H2-H2_2011.cia".
+    base : str
+        Root of the HITRAN site (``HITRAN_BASE``).
+
+    Returns
+    -------
+    str
+        ``{base}/data/CIA/{filename}``.
+    """
     return f"{base}/data/CIA/{filename}"
 
 
 def download(
-    url: str, dest, *, timeout: float = 30.0, overwrite: bool = False, progress: bool = True
+    url: str,
+    dest: str | os.PathLike,
+    *,
+    timeout: float = 30.0,
+    overwrite: bool = False,
+    progress: bool = True,
 ) -> pathlib.Path:
     """Fetch ``url`` to ``dest`` (a file path or a folder) and return the file path.
 
-    Raises DownloadError naming the URL and the reason (no network, HTTP status, ...).
+    The file is written under a temporary name in the destination folder and moved into
+    place when complete; an existing file is kept unless ``overwrite``.
+
+    Parameters
+    ----------
+    url : str
+        What to fetch (e.g. from ``exomol_url``).
+    dest : str or os.PathLike
+        Target file, or an existing folder to put the file in under the URL's last
+        component. Missing parent folders of a target file are created (a folder that does
+        not exist yet is taken as a file name, even with a trailing separator).
+    timeout : float
+        Seconds to wait for the connection and for each read [s].
+    overwrite : bool
+        Download again even if the target file exists.
+    progress : bool
+        Show a tqdm progress bar.
+
+    Returns
+    -------
+    pathlib.Path
+        Path of the downloaded (or already present) file.
+
+    Raises
+    ------
+    DownloadError
+        Naming the URL and the reason: no network or host unreachable, an HTTP error
+        status, or a transfer shorter than the announced Content-Length.
     """
     dest = pathlib.Path(dest)
     if dest.is_dir() or str(dest).endswith(os.sep):

@@ -8,15 +8,17 @@ transitions, computes intensities at 296 K, assigns broadening per line and cach
 
 from __future__ import annotations
 
+import os
 import pathlib
 import re
 import tempfile
 import warnings
+from collections.abc import Mapping
 
 import numpy as np
 
 from jaxstro.linedb._cache import cache_dir, load_cached, source_key, store_cached
-from jaxstro.linedb._containers import C2_CM_K, T_REF_K
+from jaxstro.linedb._containers import C2_CM_K, T_REF_K, LineList
 from jaxstro.linedb._hitran import _broadener_fractions, _check_nu_range, _to_linelist
 from jaxstro.linedb._io import DataFileError, check_file, read_text, write_temp_copy
 from jaxstro.linedb._pf import read_exomol_pf
@@ -28,8 +30,32 @@ C_CM_S = 2.99792458e10
 _SPLIT = re.compile(r"__(\d{5})-(\d{5})\.trans(\.bz2)?$")
 
 
-def exomol_files(path) -> dict:
-    """Locate the files of an ExoMol dataset given its folder or its ``.def`` file."""
+def exomol_files(path: str | os.PathLike) -> dict:
+    """Locate the files of an ExoMol dataset given its folder or its ``.def`` file.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The dataset folder (holding exactly one ``.def`` file, e.g.
+        ``.../12C-16O/Li2015/``) or the ``.def`` file itself.
+
+    Returns
+    -------
+    dict
+        ``"def"``, ``"pf"``, ``"states"``: paths (``pathlib.Path``; the ``.pf`` and
+        ``.states`` files may be ``.bz2``); ``"trans"``: sorted list of the ``.trans(.bz2)``
+        paths (one, or several wavenumber-split files); ``"broad"``: ``{broadener name:
+        path}`` of the ``<iso>__<name>.broad`` files (may be empty); ``"prefix"``: the dataset
+        prefix, e.g. ``"12C-16O__Li2015"``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist, a folder holds no or several ``.def`` files, or the
+        ``.pf``, ``.states`` or ``.trans`` files are missing.
+    DataFileError
+        If ``path`` exists but is neither a folder nor a file.
+    """
     p = pathlib.Path(path)
     if p.is_dir():
         defs = sorted(p.glob("*.def"))
@@ -100,22 +126,65 @@ def _plain(path: pathlib.Path, tmp: str, name: str) -> pathlib.Path:
     return write_temp_copy(read_text(path), name, tmp)
 
 
-def read_exomol(path, nu_range=None, *, broadener="H2", cache=True):
-    """Read an ExoMol dataset into a :class:`LineList` (intensities at 296 K).
+def read_exomol(
+    path: str | os.PathLike,
+    nu_range: tuple[float, float] | None = None,
+    *,
+    broadener: str | Mapping[str, float] = "H2",
+    cache: bool | str | os.PathLike = True,
+) -> LineList:
+    """Read an ExoMol dataset into a ``LineList`` (intensities at 296 K).
 
     Parameters
     ----------
-    path : the dataset folder (e.g. ``.../12C-16O/Li2015/``) or its ``.def`` file.
-    nu_range : (lower, upper) [cm^-1]; only transition files overlapping it are read.
-    broadener : "H2", "He", "air" (whatever ``<iso>__<name>.broad`` files exist) or a mixture
-        such as ``{"H2": 0.85, "He": 0.15}``. Lines whose J is beyond a ``.broad`` table get the
-        ``.def`` defaults (with a warning). "air" without a file uses the ``.def`` default.
-    cache : True, a folder, or False (see :func:`read_hitran`).
+    path : str or os.PathLike
+        The dataset folder (e.g. ``.../12C-16O/Li2015/``) or its ``.def`` file.
+    nu_range : (float, float) or None
+        (lower, upper) [cm^-1]: lines outside are dropped, and only transition files
+        overlapping it are read. None keeps every line.
+    broadener : str or Mapping[str, float]
+        "H2", "He", "air" (whatever ``<iso>__<name>.broad`` files exist) or a mixture of
+        volume fractions summing to 1, such as ``{"H2": 0.85, "He": 0.15}``. Lines whose J is
+        beyond a ``.broad`` table get the ``.def`` defaults (with a warning). "air" without a
+        file uses the ``.def`` default.
+    cache : bool or str or os.PathLike
+        True (``$JAXSTRO_CACHE`` or ``~/.cache/jaxstro/linedb``), a folder, or False (no
+        cache).
+
+    Returns
+    -------
+    LineList
+        The lines with ``nu_cm1`` ascending: ``strength_ref`` [cm/molecule] at 296 K per
+        molecule of the isotopologue, ``gamma_ref`` [cm^-1/bar] and ``n_temp`` of shape
+        (n_lines, n_broadener) in the order of ``broadener``, ``abundance`` 1, ``pf_q`` of
+        shape (1, n_T) from the ``.pf`` file, ``delta_ref`` 0.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the dataset or one of its ``.def``, ``.pf``, ``.states``, ``.trans`` files is
+        missing (see ``exomol_files``).
+    DataFileError
+        If a file is truncated, corrupt or malformed (bz2 errors, transitions referring to
+        absent states, a ``.pf`` table not covering 296 K).
+    ValueError
+        If ``nu_range`` is not (lower, upper) with lower < upper, no transition file or no
+        line lies in it, the partition-function file is malformed, or a broadener has no
+        ``.broad`` file (except "air") or the fractions are negative or do not sum to 1.
+    TypeError
+        If ``broadener`` is neither a name nor a mapping.
+
+    Warns
+    -----
+    UserWarning
+        When lines fall back to the ``.def`` broadening defaults, and when a cache file is
+        corrupt (it is rebuilt).
 
     Notes
     -----
     Line intensity: ``S = g' A / (8 pi c nu^2) exp(-c2 E''/T) (1 - exp(-c2 nu/T)) / Q(T)``
-    at T = 296 K, per molecule of the isotopologue (ExoMol has no abundance: ``abundance=1``).
+    at T = 296 K, per molecule of the isotopologue (ExoMol has no abundance: ``abundance=1``);
+    ``A`` [s^-1], ``c`` [cm/s], ``nu`` and ``E''`` [cm^-1], ``g'`` the upper-state degeneracy.
     """
     files = exomol_files(path)
     nu = _check_nu_range(nu_range)

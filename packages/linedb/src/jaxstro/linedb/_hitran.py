@@ -7,8 +7,9 @@ radis' HITRAN molecular parameters, TIPS partition functions, and the HDF5 cache
 
 from __future__ import annotations
 
+import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -23,7 +24,8 @@ READER_VERSION = 2  # 2: widths and shifts converted from per atm to per bar
 
 #: HITRAN widths and shifts are per atm; LineList holds them per bar (as ExoMol does)
 BAR_PER_ATM = 1.01325
-HITRAN_BROADENERS = ("air", "self")
+HITRAN_BROADENERS: tuple[str, ...] = ("air", "self")
+"""Broadener names ``read_hitran`` accepts (HITRAN's air- and self-broadened widths)."""
 _MOLECULES = {1: "H2O", 2: "CO2", 5: "CO", 6: "CH4", 7: "O2", 11: "NH3", 13: "OH", 23: "HCN"}
 
 
@@ -72,22 +74,65 @@ def _validate_lines(text: str, path) -> None:
             raise DataFileError(f"{path}, line {i}: malformed numeric field ({exc})") from exc
 
 
-def read_hitran(path, nu_range=None, *, isotopes=None, broadener="air", cache=True) -> LineList:
-    """Read a HITRAN/HITEMP ``.par`` (or ``.par.bz2``) file into a :class:`LineList`.
+def read_hitran(
+    path: str | os.PathLike,
+    nu_range: tuple[float, float] | None = None,
+    *,
+    isotopes: int | Sequence[int] | None = None,
+    broadener: str | Mapping[str, float] = "air",
+    cache: bool | str | os.PathLike = True,
+) -> LineList:
+    """Read a HITRAN/HITEMP ``.par`` (or ``.par.bz2``) file into a ``LineList``.
 
     Parameters
     ----------
-    path : the 160-character-format file.
-    nu_range : (lower, upper) [cm^-1] to keep; None keeps every line.
-    isotopes : HITRAN local isotopologue ids to keep (e.g. ``[1]`` for 12C16O); None keeps all.
-    broadener : "air", "self" or a mixture such as ``{"air": 0.9, "self": 0.1}``.
-    cache : True (``$JAXSTRO_CACHE`` or ``~/.cache/jaxstro/linedb``), a folder, or False.
+    path : str or os.PathLike
+        The 160-character-format file (one molecule), plain or bz2-compressed.
+    nu_range : (float, float) or None
+        (lower, upper) [cm^-1] to keep; None keeps every line.
+    isotopes : int, sequence of int, or None
+        HITRAN local isotopologue ids to keep (e.g. ``[1]`` for 12C16O); None keeps all.
+    broadener : str or Mapping[str, float]
+        "air", "self" (``HITRAN_BROADENERS``) or a mixture of volume fractions summing to 1,
+        such as ``{"air": 0.9, "self": 0.1}``.
+    cache : bool or str or os.PathLike
+        True (``$JAXSTRO_CACHE`` or ``~/.cache/jaxstro/linedb``), a folder, or False (no
+        cache).
+
+    Returns
+    -------
+    LineList
+        The lines with ``nu_cm1`` ascending: ``strength_ref`` [cm/molecule] at 296 K per
+        molecule of the isotopologue, ``abundance`` the HITRAN isotopic abundance,
+        ``gamma_ref`` [cm^-1/bar] and ``n_temp`` of shape (n_lines, n_broadener) in the
+        order of ``broadener``, ``delta_ref`` [cm^-1/bar], TIPS partition functions in
+        ``pf_q`` of shape (n_iso, n_T).
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    DataFileError
+        If the file is truncated or corrupt (bz2), a record is not 160 characters or has a
+        malformed numeric field (the message gives the line number), or it mixes molecules.
+    ValueError
+        If ``nu_range`` is not (lower, upper) with lower < upper, no line matches
+        ``nu_range`` and ``isotopes``, TIPS has no partition function for an isotopologue,
+        or ``broadener`` names an unknown broadener or has fractions that are negative or do
+        not sum to 1.
+    TypeError
+        If ``broadener`` is neither a name nor a mapping.
+
+    Warns
+    -----
+    UserWarning
+        When a cache file is corrupt (it is rebuilt).
 
     Notes
     -----
     Widths and pressure shifts are converted from HITRAN's per atm to per bar. HITRAN
     intensities include the isotopic abundance; it is divided out into
-    ``LineList.abundance`` (see :class:`LineList`). ``self`` broadening uses the air
+    ``LineList.abundance`` (see ``LineList``). ``self`` broadening uses the air
     temperature exponent (HITRAN gives none for self).
     """
     path = check_file(path, "HITRAN file")

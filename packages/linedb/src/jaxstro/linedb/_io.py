@@ -13,7 +13,7 @@ class DataFileError(ValueError):
     """A data file is missing pieces, truncated, corrupt or malformed."""
 
 
-def check_file(path, what: str) -> pathlib.Path:
+def check_file(path: str | os.PathLike, what: str) -> pathlib.Path:
     p = pathlib.Path(path)
     if not p.exists():
         raise FileNotFoundError(f"{what} {str(p)!r} does not exist")

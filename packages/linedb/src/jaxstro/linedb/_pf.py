@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import pathlib
 
 import numpy as np
@@ -13,6 +14,8 @@ __all__ = ["tips_table", "read_exomol_pf"]
 @functools.lru_cache(maxsize=64)
 def tips_table(molecule_id: int, isotope_id: int) -> tuple[np.ndarray, np.ndarray]:
     """Tabulate TIPS Q(T) for a HITRAN (molecule, isotopologue): 1 K steps to 1000 K, then 10 K.
+
+    Returns (T [K], Q), both of shape (n_T,); raises ValueError if TIPS lacks the species.
 
     Linear interpolation of this table reproduces TIPS to better than 1e-4 relative (TIPS
     itself is tabulated at 1 K and interpolated). Uses radis' ``PartFuncTIPS`` (hapi).
@@ -41,8 +44,12 @@ def tips_table(molecule_id: int, isotope_id: int) -> tuple[np.ndarray, np.ndarra
     return t, q
 
 
-def read_exomol_pf(path: pathlib.Path) -> tuple[np.ndarray, np.ndarray]:
-    """(T [K], Q) from an ExoMol ``.pf`` file (radis' reader), validated."""
+def read_exomol_pf(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+    """(T [K], Q), both (n_T,), from an ExoMol ``.pf`` file (radis' reader), validated.
+
+    Raises ValueError (not DataFileError) if the file does not parse, T is not increasing
+    or Q is not finite and positive.
+    """
     from radis.api.exomolapi import read_pf
 
     try:

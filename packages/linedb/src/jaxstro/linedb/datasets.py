@@ -19,7 +19,7 @@ import pathlib
 
 __all__ = ["sample_path", "SAMPLES"]
 
-SAMPLES = {
+SAMPLES: dict[str, str] = {
     "co_hitemp": "CO/05_HITEMP_SAMPLE.par.bz2",
     "co_exomol": "CO/12C-16O/SAMPLE",
     "h2o_exomol": "H2O/1H2-16O/SAMPLE",
@@ -27,10 +27,28 @@ SAMPLES = {
     "h2h2_cia_dat": "cia/CIA_Borysow_H2H2_0060-7000K_0.6-500um.dat.bz2",
     "h2h2_cia_test": "cia/H2-H2_TEST.cia",
 }
+"""Sample name -> path inside the package's ``data`` folder (see the table above)."""
 
 
 def sample_path(name: str) -> pathlib.Path:
-    """Path of a packaged sample (a file or an ExoMol dataset folder)."""
+    """Path of a packaged sample (a file or an ExoMol dataset folder).
+
+    Parameters
+    ----------
+    name : str
+        A key of ``SAMPLES``, e.g. "co_hitemp" or "co_exomol".
+
+    Returns
+    -------
+    pathlib.Path
+        The sample file (for ``read_hitran`` / ``read_cia``) or dataset folder (for
+        ``read_exomol``).
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a key of ``SAMPLES``.
+    """
     if name not in SAMPLES:
         raise ValueError(f"unknown sample {name!r}; available: {sorted(SAMPLES)}")
     root = importlib.resources.files("jaxstro.linedb") / "data"

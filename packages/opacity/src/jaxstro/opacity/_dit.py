@@ -14,6 +14,7 @@ import dataclasses
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 from jaxstro.opacity._lines import AMU_G, C_CGS, K_B_CGS
 
@@ -47,13 +48,13 @@ class QGrid:
     def n_ext(self) -> int:
         return (self.n_grid - 1) * self.oversample + 1 + 2 * self.margin
 
-    def to_user(self, xs_q):
+    def to_user(self, xs_q: jax.Array) -> jax.Array:
         """Internal-grid values at the user's grid points."""
         stop = self.margin + (self.n_grid - 1) * self.oversample + 1
         return xs_q[self.margin : stop : self.oversample]
 
 
-def check_eslog(nu_grid) -> float:
+def check_eslog(nu_grid: ArrayLike) -> float:
     """Resolving power of an ESLOG grid; error if the grid is not evenly spaced in ln(nu)."""
     nu = np.asarray(nu_grid, dtype=np.float64)
     dq = np.diff(np.log(nu))
@@ -65,7 +66,9 @@ def check_eslog(nu_grid) -> float:
     return float(1.0 / dq.mean())
 
 
-def auto_oversample(r_user: float, min_mass_amu: float, t_min_k: float, min_steps=3.0) -> int:
+def auto_oversample(
+    r_user: float, min_mass_amu: float, t_min_k: float, min_steps: float = 3.0
+) -> int:
     """Refinement that puts the narrowest Doppler sigma (at ``t_min_k``) on >= ``min_steps``.
 
     A line centre between nodes is spread over 3 nodes with quadratic weights; in the Gaussian
@@ -91,7 +94,7 @@ def _next_fast_len(n: int) -> int:
     return best
 
 
-def quadratic_weights(u):
+def quadratic_weights(u: ArrayLike) -> tuple[ArrayLike, tuple[ArrayLike, ArrayLike, ArrayLike]]:
     """Indices and weights spreading points at fractional grid positions ``u`` over 3 nodes.
 
     Quadratic Lagrange weights keep the zeroth, first and second moments of each line exactly:
@@ -105,7 +108,9 @@ def quadratic_weights(u):
     return i0, w
 
 
-def mass_groups(molmass: np.ndarray, weights: np.ndarray, per_isotopologue: bool):
+def mass_groups(
+    molmass: np.ndarray, weights: np.ndarray, per_isotopologue: bool
+) -> tuple[np.ndarray, np.ndarray]:
     """Doppler classes: one per distinct mass, or one strength-weighted mean mass."""
     m = np.asarray(molmass, dtype=np.float64)
     if per_isotopologue:
@@ -116,7 +121,7 @@ def mass_groups(molmass: np.ndarray, weights: np.ndarray, per_isotopologue: bool
     return np.array([mean]), np.zeros(m.size, dtype=np.int32)
 
 
-def doppler_sigma_q(t_k, masses_amu, r):
+def doppler_sigma_q(t_k: ArrayLike, masses_amu: ArrayLike, r: float) -> jax.Array:
     """Doppler sigma in grid steps: R sqrt(kT / (m c^2)), the same for every line of one mass."""
     return r * jnp.sqrt(K_B_CGS * t_k / (jnp.asarray(masses_amu) * AMU_G)) / C_CGS
 
@@ -196,7 +201,7 @@ class TwoLevel:
     def n_rows(self) -> int:
         return self.fine.n_ext + self.n_c
 
-    def place(self, nu_lines):
+    def place(self, nu_lines: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Row position (fractional, in the lines' own level) of each line; -1 if off both."""
         nu_l = np.asarray(nu_lines, dtype=np.float64)
         u_f = self.fine.r * np.log(nu_l) - self.fine.q0

@@ -6,28 +6,45 @@ import numpy as np
 
 __all__ = ["wavenumber_grid", "UNITS"]
 
-#: nu [cm^-1] = factor / wavelength for wavelength units; "cm-1" is wavenumber itself
-UNITS = {"cm-1": None, "AA": 1e8, "nm": 1e7, "um": 1e4}
+UNITS: dict[str, float | None] = {"cm-1": None, "AA": 1e8, "nm": 1e7, "um": 1e4}
+"""Spectral units of ``wavenumber_grid``: ``nu [cm^-1] = factor / wavelength`` for the
+vacuum wavelength units "AA", "nm", "um"; "cm-1" (factor None) is wavenumber itself."""
 
 
-def wavenumber_grid(start, stop, n, *, unit="cm-1", mode="eslog"):
+def wavenumber_grid(
+    start: float, stop: float, n: int, *, unit: str = "cm-1", mode: str = "eslog"
+) -> tuple[np.ndarray, np.ndarray, float]:
     """A spectral grid; ``nu`` is always ascending wavenumber [cm^-1].
 
     Parameters
     ----------
-    start, stop : ends of the range in ``unit`` (either order).
-    n : number of points (>= 2).
-    unit : "cm-1" (wavenumber) or a vacuum wavelength unit: "AA", "nm", "um".
-    mode : "eslog" - evenly spaced in ln(nu) (= evenly spaced in ln(wavelength)); the grid
-        MODIT and PreMODIT need - or "esl" - evenly spaced in the given unit.
+    start, stop : float
+        Ends of the range in ``unit`` [cm^-1, AA, nm or um] (either order), ``> 0``.
+    n : int
+        Number of points, ``>= 2``.
+    unit : str
+        "cm-1" (wavenumber) or a vacuum wavelength unit: "AA", "nm", "um" (keys of
+        ``UNITS``).
+    mode : str
+        "eslog": evenly spaced in ln(nu) (= evenly spaced in ln(wavelength)), the grid MODIT
+        and PreMODIT need; "esl": evenly spaced in the given unit.
 
     Returns
     -------
-    nu : (n,) ascending wavenumber [cm^-1].
-    wavelength : (n,) the same points in ``unit`` (for "cm-1", equal to ``nu``); for
-        wavelength units it is descending, point for point with ``nu``.
-    resolving_power : for "eslog" the constant R = 1 / d(ln nu); for "esl" the smallest
-        nu / d(nu) on the grid.
+    nu : np.ndarray
+        (n,) ascending wavenumber [cm^-1], float64.
+    wavelength : np.ndarray
+        (n,) the same points in ``unit`` (for "cm-1", equal to ``nu``); for wavelength units
+        it is descending, point for point with ``nu``.
+    resolving_power : float
+        For "eslog" the constant R = 1 / d(ln nu); for "esl" the smallest nu / d(nu) on the
+        grid (dimensionless).
+
+    Raises
+    ------
+    ValueError
+        If ``unit`` or ``mode`` is unknown, ``n`` is not an integer >= 2, or ``start`` and
+        ``stop`` are not distinct positive finite numbers.
     """
     if unit not in UNITS:
         raise ValueError(f"unit must be one of {list(UNITS)}; got {unit!r}")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 __all__ = [
     "line_strength",
@@ -22,11 +24,43 @@ C_CGS = 2.99792458e10  # cm / s
 AMU_G = 1.66053906660e-24  # g
 
 
-def line_strength(t_k, strength_ref, elower_cm1, nu_cm1, q_ratio, *, t_ref_k=296.0):
+def line_strength(
+    t_k: ArrayLike,
+    strength_ref: ArrayLike,
+    elower_cm1: ArrayLike,
+    nu_cm1: ArrayLike,
+    q_ratio: ArrayLike,
+    *,
+    t_ref_k: float = 296.0,
+) -> jax.Array:
     """Line intensity at ``t_k`` [cm/molecule] from its value at ``t_ref_k``.
 
     ``S(T) = S_ref q exp(-c2 E'' (1/T - 1/T_ref)) (1 - e^{-c2 nu/T}) / (1 - e^{-c2 nu/T_ref})``
     with ``q = q_ratio = Q(T_ref)/Q(T)`` per line.
+
+    Parameters
+    ----------
+    t_k : ArrayLike
+        Temperature [K], ``> 0``: a scalar (or an array broadcasting with the line arrays).
+    strength_ref : ArrayLike
+        (n_lines,) line intensities at ``t_ref_k`` [cm/molecule], ``>= 0`` (a zero stays
+        zero).
+    elower_cm1 : ArrayLike
+        (n_lines,) lower-state energies [cm^-1].
+    nu_cm1 : ArrayLike
+        (n_lines,) line-centre wavenumbers [cm^-1], ``> 0``.
+    q_ratio : ArrayLike
+        (n_lines,) or scalar partition-function ratio ``Q(t_ref_k) / Q(t_k)``
+        (dimensionless) of each line's isotopologue, e.g. ``partition_ratio(...)`` indexed
+        with ``LineList.pf_index``.
+    t_ref_k : float
+        Reference temperature of ``strength_ref`` [K] (``LineList.t_ref_k``, 296 K).
+
+    Returns
+    -------
+    jax.Array
+        (n_lines,) line intensities at ``t_k`` [cm/molecule] (the broadcast shape of the
+        inputs).
     """
     return line_strength_log(
         t_k, jnp.log(strength_ref), elower_cm1, nu_cm1, q_ratio, t_ref_k=t_ref_k
@@ -42,21 +76,91 @@ def line_strength_log(t_k, log_strength_ref, elower_cm1, nu_cm1, q_ratio, *, t_r
     return jnp.exp(log_strength_ref + log_boltz) * q_ratio * stim
 
 
-def doppler_sigma(nu_cm1, t_k, molmass_amu):
-    """Gaussian standard deviation of thermal Doppler broadening [cm^-1]: nu sqrt(kT/(m c^2))."""
+def doppler_sigma(nu_cm1: ArrayLike, t_k: ArrayLike, molmass_amu: ArrayLike) -> jax.Array:
+    """Gaussian standard deviation of thermal Doppler broadening [cm^-1]: nu sqrt(kT/(m c^2)).
+
+    This is the standard deviation, not the half width (HWHM = sqrt(2 ln 2) sigma).
+
+    Parameters
+    ----------
+    nu_cm1 : ArrayLike
+        (n_lines,) line-centre wavenumbers [cm^-1].
+    t_k : ArrayLike
+        Temperature [K], ``>= 0``: a scalar (or an array broadcasting with ``nu_cm1``).
+    molmass_amu : ArrayLike
+        (n_lines,) or scalar mass of the absorbing molecule [amu]
+        (``LineList.molmass_amu``).
+
+    Returns
+    -------
+    jax.Array
+        (n_lines,) Doppler sigma [cm^-1] (the broadcast shape of the inputs).
+    """
     return nu_cm1 * jnp.sqrt(K_B_CGS * t_k / (molmass_amu * AMU_G)) / C_CGS
 
 
-def pressure_gamma(t_k, p_bar, gamma_ref, n_temp, fractions, *, t_ref_k=296.0):
+def pressure_gamma(
+    t_k: ArrayLike,
+    p_bar: ArrayLike,
+    gamma_ref: ArrayLike,
+    n_temp: ArrayLike,
+    fractions: ArrayLike,
+    *,
+    t_ref_k: float = 296.0,
+) -> jax.Array:
     """Lorentz HWHM [cm^-1]: ``P sum_b x_b gamma_ref_b (T_ref/T)^n_b``.
 
-    ``gamma_ref`` and ``n_temp`` have shape (n_lines, n_broadener); ``fractions`` (n_broadener,).
+    Parameters
+    ----------
+    t_k : ArrayLike
+        Scalar temperature [K], ``> 0``.
+    p_bar : ArrayLike
+        Scalar total pressure [bar].
+    gamma_ref : ArrayLike
+        (n_lines, n_broadener) pressure-broadening HWHM at ``t_ref_k`` and 1 bar of each
+        broadener [cm^-1/bar] (``LineList.gamma_ref``).
+    n_temp : ArrayLike
+        (n_lines, n_broadener) temperature exponents of the widths (dimensionless;
+        ``LineList.n_temp``).
+    fractions : ArrayLike
+        (n_broadener,) volume mixing ratios ``x_b`` of the broadeners
+        (``LineList.broadener_fractions``).
+    t_ref_k : float
+        Reference temperature of ``gamma_ref`` [K] (296 K).
+
+    Returns
+    -------
+    jax.Array
+        (n_lines,) Lorentzian half width at half maximum [cm^-1].
     """
     return p_bar * jnp.sum(fractions * gamma_ref * (t_ref_k / t_k) ** n_temp, axis=-1)
 
 
-def partition_ratio(t_k, pf_t_k, pf_q, *, t_ref_k=296.0):
-    """Q(T_ref)/Q(T) for each tabulated isotopologue (rows of ``pf_q``), linear interpolation."""
+def partition_ratio(
+    t_k: ArrayLike, pf_t_k: np.ndarray, pf_q: np.ndarray, *, t_ref_k: float = 296.0
+) -> jax.Array:
+    """Q(T_ref)/Q(T) for each tabulated isotopologue (rows of ``pf_q``), linear interpolation.
+
+    Parameters
+    ----------
+    t_k : ArrayLike
+        (...) temperature [K], usually a scalar. Outside the table ``Q`` is held at the end
+        value (``jnp.interp``), without an error: range checks belong to the caller.
+    pf_t_k : np.ndarray
+        (n_T,) ascending table temperatures [K] (``LineList.pf_t_k``). Must be concrete
+        (numpy), not traced: ``Q(t_ref_k)`` is interpolated on the host.
+    pf_q : np.ndarray
+        (n_iso, n_T) partition function of each isotopologue on ``pf_t_k`` (dimensionless;
+        ``LineList.pf_q``). Concrete, like ``pf_t_k``.
+    t_ref_k : float
+        Reference temperature [K] (296 K).
+
+    Returns
+    -------
+    jax.Array
+        (n_iso, ...) ``Q(t_ref_k) / Q(t_k)`` (dimensionless), one row per isotopologue, in
+        the dtype of the interpolated ``Q(t_k)``.
+    """
     pf_t = jnp.asarray(pf_t_k)
     q_t = jnp.stack([jnp.interp(t_k, pf_t, row) for row in jnp.asarray(pf_q)])
     q_ref = np.array([np.interp(t_ref_k, np.asarray(pf_t_k), row) for row in np.asarray(pf_q)])
