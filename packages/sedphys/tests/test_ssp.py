@@ -21,15 +21,38 @@ def test_packaged_grid_shapes_and_units(ssp):
 
 
 def test_packaged_grid_equals_shared_copy(ssp):
+    """The packaged grid is bit-for-bit the original in ../shared: every dataset's SHA-256
+    against data/ssp_digest.json (made from the shared file by data/make_ssp_digest.py), so
+    this runs without ../shared; load_ssp returns those arrays exactly (cast to float64). Where
+    ../shared is beside the checkout the two files are also compared directly."""
+    import importlib.util
+    import json
     import pathlib
 
-    shared = pathlib.Path(__file__).parents[3] / ".." / "shared" / "data" / "ssp"
-    path = shared / "ssp_bc03_miles_kroupa.h5"
-    if not path.exists():
-        pytest.skip("../shared not beside the checkout (installed package)")
-    with h5py.File(path) as h5:
-        np.testing.assert_array_equal(ssp.flux, h5["ssp_flux"][()])
-        np.testing.assert_array_equal(ssp.lg_age_gyr, h5["ssp_lg_age_gyr"][()])
+    here = pathlib.Path(__file__).parent
+    spec = importlib.util.spec_from_file_location(
+        "make_ssp_digest", here / "data" / "make_ssp_digest.py"
+    )
+    maker = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(maker)
+    want = json.loads((here / "data" / "ssp_digest.json").read_text())["datasets"]
+    assert maker.digest(sp.default_ssp_path()) == want
+    with h5py.File(sp.default_ssp_path()) as h5:
+        raw = {k: h5[k][()] for k in h5}
+    for name, got in [
+        ("ssp_wave", ssp.wave_aa),
+        ("ssp_lg_age_gyr", ssp.lg_age_gyr),
+        ("ssp_lgmet", ssp.lgmet),
+        ("ssp_flux", ssp.flux),
+        ("ssp_surviving_mass_frac", ssp.surviving_mass_frac),
+    ]:
+        assert got.dtype == np.float64
+        np.testing.assert_array_equal(got, raw[name].astype(np.float64), err_msg=name)
+    shared = here.parents[2] / ".." / "shared" / "data" / "ssp" / "ssp_bc03_miles_kroupa.h5"
+    if shared.exists():
+        with h5py.File(shared) as h5:
+            for name, a in raw.items():
+                np.testing.assert_array_equal(a, h5[name][()], err_msg=name)
 
 
 def _write(path, ssp, drop=(), **override):
