@@ -1,4 +1,8 @@
-"""Timing helpers for the benchmarks: medians of repeated warm runs, JSON output."""
+"""Timing helpers for the benchmarks: medians of repeated warm runs, JSON output.
+
+The benchmarks run as scripts (``python benchmarks/bench_x.py``), so this folder is first on
+``sys.path`` and they import ``from _timing import ...`` without changing ``sys.path``.
+"""
 
 from __future__ import annotations
 

@@ -13,31 +13,28 @@ evaluation and the ratio; L-BFGS wall time from the histogram start; NUTS draws 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 import warnings
-from pathlib import Path
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 jax.config.update("jax_enable_x64", True)
-sys.path.insert(0, str(Path(__file__).parent))
 from _timing import median_time, write_report
 from jax_cosmo.scipy.interpolate import InterpolatedUnivariateSpline as JCSpline
 
 from jaxstro import infer_utils as iu
 from jaxstro import splinedens as sd
 
-AMP, TRACK, BG = np.linspace(-110, 30, 31), np.linspace(-110, 30, 17), np.linspace(-120, 40, 7)
+KNOTS = sd.datasets.gd1_knots()
 
 
 def baseline_objective_factory(phi1, phi2, g1, g2):
     """Objective as written in the reference analysis: splines rebuilt on every call."""
     P1, P2 = (jnp.asarray(a) for a in np.meshgrid(g1, g2, indexing="ij"))
     phi1, phi2 = jnp.asarray(phi1), jnp.asarray(phi2)
-    amp_k, track_k, bg_k = (jnp.asarray(k) for k in (AMP, TRACK, BG))
+    amp_k, track_k, bg_k = (jnp.asarray(KNOTS[f"{k}_knots"]) for k in ("amp", "track", "bg"))
     n = phi1.size
 
     def log_rate(x1, x2, p):
@@ -67,9 +64,7 @@ def main():
     gd1 = sd.datasets.load_gd1()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = sd.prepare_stream_model(
-            gd1.phi1, gd1.phi2, amp_knots=AMP, track_knots=TRACK, bg_knots=BG
-        )
+        model = sd.prepare_stream_model(gd1.phi1, gd1.phi2, **KNOTS)
     p0 = sd.stream_histogram_init(gd1.phi1, gd1.phi2, model)
 
     fast = jax.jit(jax.value_and_grad(lambda p: sd.stream_objective(p, model)))

@@ -1,4 +1,10 @@
-"""Small helpers shared by the example scripts (argument parsing, figure folder, RESULT line)."""
+"""Small helpers shared by the example scripts (argument parsing, figure folder, RESULT line).
+
+Every example imports them the same way, ``from _common import ...``: Python puts a script's
+folder first on ``sys.path`` (``python examples/x.py``) and Jupyter starts a notebook in its
+own folder, so no example changes ``sys.path`` itself. The benchmarks find
+``benchmarks/_timing.py`` the same way.
+"""
 
 from __future__ import annotations
 

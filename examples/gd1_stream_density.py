@@ -28,17 +28,12 @@
 # Run as a script: `python examples/gd1_stream_density.py [--quick]`.
 
 # %%
-import sys
 import time
 import warnings
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-
-sys.path.insert(
-    0, str(__import__("pathlib").Path(__file__).parent)
-) if "__file__" in dir() else None
 from _common import figure_path, parse_args, print_result
 
 from jaxstro import infer_utils as iu
@@ -98,21 +93,30 @@ fit_s = iu.minimize_lbfgs(spline_objective, {"values": jnp.asarray(init_vals)})
 result["toy_spline_objective"] = fit_s.fun
 print(f"spline: objective {fit_s.fun:.6f} after {fit_s.nit} iterations ({fit_s.message})")
 
-if not QUICK:
-    # posterior widths of the knot values span ~1e-2 (centre) to ~1 (edges): seed the mass
-    # matrix with the Laplace diagonal instead of the identity
-    lap_toy = iu.laplace(lambda p: N_toy * spline_objective(p), fit_s.params)
-    toy_nuts = iu.run_nuts(
-        lambda p: -N_toy * spline_objective(p),
-        fit_s.params,
-        jax.random.key(1),
+
+def nuts_from_optimum(neg_log_post, optimum, laplace_cov, key):
+    """Two chains of blackjax NUTS (500 warmup + 500 draws) started at the optimum.
+
+    Posterior widths of the knot values span ~1e-2 (centre) to ~1 (edges): the diagonal of the
+    Laplace covariance seeds the mass matrix instead of the identity.
+    """
+    return iu.run_nuts(
+        lambda p: -neg_log_post(p),
+        optimum,
+        key,
         num_warmup=500,
         num_samples=500,
         num_chains=2,
         init_scale=1e-3,
-        initial_inverse_mass_matrix=jnp.diag(lap_toy.cov),
+        initial_inverse_mass_matrix=jnp.diag(laplace_cov),
         initial_step_size=0.5,
     )
+
+
+if not QUICK:
+    toy_neg_log_post = lambda p: N_toy * spline_objective(p)
+    lap_toy = iu.laplace(toy_neg_log_post, fit_s.params)
+    toy_nuts = nuts_from_optimum(toy_neg_log_post, fit_s.params, lap_toy.cov, jax.random.key(1))
     tab = iu.summary(toy_nuts.samples, is_divergent=toy_nuts.is_divergent)
     print(iu.format_summary(tab))
     result["toy_nuts_max_rhat"] = float(np.max(tab["values"]["r_hat"]))
@@ -155,14 +159,10 @@ if not QUICK:
 
 # %%
 gd1 = sd.datasets.load_gd1()
-amp_knots = np.linspace(-110, 30, 31)
-track_knots = np.linspace(-110, 30, 17)
-bg_knots = np.linspace(-120, 40, 7)
+knots = sd.datasets.gd1_knots()  # the reference analysis' knots, as listed above
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
-    model = sd.prepare_stream_model(
-        gd1.phi1, gd1.phi2, amp_knots=amp_knots, track_knots=track_knots, bg_knots=bg_knots
-    )
+    model = sd.prepare_stream_model(gd1.phi1, gd1.phi2, **knots)
 for w in caught:
     print("note:", w.message)
 p0 = sd.stream_histogram_init(gd1.phi1, gd1.phi2, model)
@@ -206,17 +206,7 @@ track_sd_laplace = np.asarray(lap.std["track"])
 result["laplace_track_sd_median_deg"] = float(np.median(track_sd_laplace))
 print(f"Laplace: median track uncertainty {result['laplace_track_sd_median_deg']:.3f} deg")
 if not QUICK:
-    posterior = iu.run_nuts(
-        lambda p: -neg_logpost(p),
-        fit.params,
-        jax.random.key(2024),
-        num_warmup=500,
-        num_samples=500,
-        num_chains=2,
-        init_scale=1e-3,
-        initial_inverse_mass_matrix=jnp.diag(lap.cov),
-        initial_step_size=0.5,
-    )
+    posterior = nuts_from_optimum(neg_logpost, fit.params, lap.cov, jax.random.key(2024))
     tab = iu.summary(posterior.samples, is_divergent=posterior.is_divergent)
     print(iu.format_summary(tab, max_rows=20))
     rhat = np.concatenate([np.ravel(tab[k]["r_hat"]) for k in sd.STREAM_PARAM_NAMES])
@@ -263,9 +253,11 @@ if not QUICK:
         lambda a: np.asarray(a).reshape(-1, *a.shape[2:]), posterior.samples
     )
     grid = np.linspace(-100, 20, 601)
-    track = np.asarray(spline_eval(make_spline(track_knots), flat["track"], grid))
-    width = np.exp(np.asarray(spline_eval(make_spline(track_knots), flat["ln_width"], grid)))
-    lin = np.exp(np.asarray(spline_eval(make_spline(amp_knots), flat["ln_amp"], grid)))
+    track = np.asarray(spline_eval(make_spline(knots["track_knots"]), flat["track"], grid))
+    width = np.exp(
+        np.asarray(spline_eval(make_spline(knots["track_knots"]), flat["ln_width"], grid))
+    )
+    lin = np.exp(np.asarray(spline_eval(make_spline(knots["amp_knots"]), flat["ln_amp"], grid)))
     fig, axes = plt.subplots(2, 1, figsize=(10, 6), sharex=True, constrained_layout=True)
     axes[0].scatter(gd1.phi1, gd1.phi2, s=2, c="0.6")
     for band, colour in [

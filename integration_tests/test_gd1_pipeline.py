@@ -6,7 +6,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-import reference_stream as ref
+import reference_gd1 as ref
 
 from jaxstro import infer_utils as iu
 from jaxstro import splinedens as sd
@@ -17,13 +17,7 @@ def gd1_fit():
     gd1 = sd.datasets.load_gd1()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = sd.prepare_stream_model(
-            gd1.phi1,
-            gd1.phi2,
-            amp_knots=ref.AMP_KNOTS,
-            track_knots=ref.TRACK_KNOTS,
-            bg_knots=ref.BG_KNOTS,
-        )
+        model = sd.prepare_stream_model(gd1.phi1, gd1.phi2, **sd.datasets.gd1_knots())
     p0 = sd.stream_histogram_init(gd1.phi1, gd1.phi2, model)
     fit = iu.minimize_lbfgs(sd.stream_objective, p0, args=(model,))
     return gd1, model, p0, fit

@@ -32,13 +32,7 @@ _OBJECTIVE = textwrap.dedent(
     gd1 = sd.datasets.load_gd1()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = sd.prepare_stream_model(
-            gd1.phi1,
-            gd1.phi2,
-            amp_knots=np.linspace(-110, 30, 31),
-            track_knots=np.linspace(-110, 30, 17),
-            bg_knots=np.linspace(-120, 40, 7),
-        )
+        model = sd.prepare_stream_model(gd1.phi1, gd1.phi2, **sd.datasets.gd1_knots())
     p0 = sd.stream_histogram_init(gd1.phi1, gd1.phi2, model)
     both = jax.jit(lambda p, m: (sd.stream_objective(p, m), sd.stream_log_likelihood(p, m)))
     value, loglike = both(p0, model)

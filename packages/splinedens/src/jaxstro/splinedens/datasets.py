@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["GD1Catalog", "load_gd1", "GD1_WINDOW_PHI1", "GD1_WINDOW_PHI2"]
+__all__ = ["GD1Catalog", "load_gd1", "gd1_knots", "GD1_WINDOW_PHI1", "GD1_WINDOW_PHI2"]
 
 GD1_WINDOW_PHI1 = (-100.0, 20.0)
 GD1_WINDOW_PHI2 = (-7.0, 5.0)
@@ -56,3 +56,21 @@ def load_gd1(*, phi2_min: float | None = -7.0) -> GD1Catalog:
         phi2=np.asarray(tbl["gd1_phi2"], dtype=np.float64),
         table=tbl,
     )
+
+
+def gd1_knots() -> dict[str, np.ndarray]:
+    """Spline knots [deg in phi1] of the reference GD-1 stream analysis (Price-Whelan 2022).
+
+    Returns
+    -------
+    dict
+        ``amp_knots`` (31,) stream log-amplitude knots on [-110, 30]; ``track_knots`` (17,)
+        track mean and log-width knots on [-110, 30]; ``bg_knots`` (7,) background knots on
+        [-120, 40]. Fresh arrays, ready for
+        ``prepare_stream_model(phi1, phi2, **gd1_knots())``.
+    """
+    return {
+        "amp_knots": np.linspace(-110.0, 30.0, 31),
+        "track_knots": np.linspace(-110.0, 30.0, 17),
+        "bg_knots": np.linspace(-120.0, 40.0, 7),
+    }
