@@ -16,42 +16,20 @@ runs; compile time is the first call minus a warm call.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).parent))
 from _timing import median_time, write_report
 
 from jaxstro import sedphys as sp
 
 jax.config.update("jax_enable_x64", True)
 
-FILTERS = tuple(f"sdss2010-{b}" for b in "ugriz")
+FILTERS = sp.SDSS_UGRIZ
 Z = 0.1
-TRUTH = dict(
-    log_peak_sfr=1.0, tau_gyr=5.0, alpha=3.0, beta=3.0, logzsol=-0.3, tau_bc=0.7, tau_diff=0.3
-)
-
-
-def make_spec():
-    return sp.ParamSpec(
-        {
-            "log_peak_sfr": sp.Uniform(-1.0, 3.0),
-            "tau_gyr": sp.Uniform(0.5, 13.0),
-            "alpha": sp.LogUniform(0.1, 100.0),
-            "beta": sp.LogUniform(0.1, 100.0),
-            "logzsol": sp.Uniform(-1.5, 0.3),
-            "tau_bc": sp.Uniform(0.0, 3.0),
-            "tau_diff": sp.Uniform(0.0, 2.0),
-            "dust_slope": sp.Fixed(-0.7),
-            "redshift": sp.Fixed(Z),
-        }
-    )
+TRUTH = sp.default_truth()
 
 
 def make_dsps(ssp, model, n_table):
@@ -117,7 +95,7 @@ def main():
     args = parser.parse_args()
     repeat = 5 if args.quick else 30
     ssp = sp.load_ssp()
-    model = sp.SEDModel(make_spec(), ssp, sp.Observation(FILTERS))
+    model = sp.SEDModel(sp.default_spec(redshift=Z), ssp, sp.Observation(FILTERS))
     spec = model.spec
     batches = {n: spec.sample_batch(jax.random.PRNGKey(n), n) for n in (100, 1000)}
     if args.quick:

@@ -56,31 +56,12 @@ t_start = time.perf_counter()
 # ## The model and the mock observation
 
 # %%
-BANDS = tuple(f"sdss2010-{b}" for b in "ugriz")
-spec = sp.ParamSpec(
-    {
-        "log_peak_sfr": sp.Uniform(-1.0, 3.0),
-        "tau_gyr": sp.Uniform(0.5, 12.0),
-        "alpha": sp.LogUniform(0.1, 100.0),
-        "beta": sp.LogUniform(0.1, 100.0),
-        "logzsol": sp.Uniform(-1.5, 0.3),
-        "tau_bc": sp.Uniform(0.0, 3.0),
-        "tau_diff": sp.Uniform(0.0, 2.0),
-        "dust_slope": sp.Fixed(-0.7),
-        "redshift": sp.Fixed(0.1),
-    }
-)
+# the package's standard setup: SDSS ugriz, the 7-parameter priors and the mock "truth"
+BANDS = sp.SDSS_UGRIZ
+spec = sp.default_spec(redshift=0.1)
 ssp = sp.load_ssp()
 model = sp.SEDModel(spec, ssp, sp.Observation(BANDS))
-TRUTH = {
-    "log_peak_sfr": 1.0,
-    "tau_gyr": 5.0,
-    "alpha": 3.0,
-    "beta": 3.0,
-    "logzsol": -0.3,
-    "tau_bc": 0.7,
-    "tau_diff": 0.3,
-}
+TRUTH = sp.default_truth()
 NAMES = spec.free_params
 BOUNDS = spec.bounds
 true_maggies = np.asarray(model.predict_photometry(TRUTH))

@@ -10,35 +10,13 @@ import pytest
 from jaxstro import infer_utils as iu
 from jaxstro import sedphys as sp
 
-TRUTH = {
-    "log_peak_sfr": 1.0,
-    "tau_gyr": 5.0,
-    "alpha": 3.0,
-    "beta": 3.0,
-    "logzsol": -0.3,
-    "tau_bc": 0.7,
-    "tau_diff": 0.3,
-}
+TRUTH = sp.default_truth()
 
 
 @pytest.fixture(scope="module")
 def setup():
-    spec = sp.ParamSpec(
-        {
-            "log_peak_sfr": sp.Uniform(-1.0, 3.0),
-            "tau_gyr": sp.Uniform(0.5, 12.0),
-            "alpha": sp.LogUniform(0.1, 100.0),
-            "beta": sp.LogUniform(0.1, 100.0),
-            "logzsol": sp.Uniform(-1.5, 0.3),
-            "tau_bc": sp.Uniform(0.0, 3.0),
-            "tau_diff": sp.Uniform(0.0, 2.0),
-            "dust_slope": sp.Fixed(-0.7),
-            "redshift": sp.Fixed(0.1),
-        }
-    )
-    model = sp.SEDModel(
-        spec, sp.load_ssp(), sp.Observation(tuple(f"sdss2010-{b}" for b in "ugriz"))
-    )
+    spec = sp.default_spec(redshift=0.1)
+    model = sp.SEDModel(spec, sp.load_ssp(), sp.Observation(sp.SDSS_UGRIZ))
     m = np.asarray(model.predict_photometry(TRUTH))
     err = 0.05 * m
     obs = m + err * np.asarray(jax.random.normal(jax.random.key(7), m.shape))

@@ -36,6 +36,7 @@ from jaxstro.sedphys._params import (
     TruncatedNormal,
     Uniform,
 )
+from jaxstro.sedphys._presets import SDSS_UGRIZ, default_spec, default_truth
 from jaxstro.sedphys._sfh import (
     AgeBins,
     TimeTable,
@@ -59,6 +60,7 @@ from jaxstro.sedphys._version import __version__
 __all__ = [
     "L_SUN_ERG_S",
     "PLANCK18",
+    "SDSS_UGRIZ",
     "Z_SUN",
     "AgeBins",
     "Cosmology",
@@ -83,7 +85,9 @@ __all__ = [
     "calzetti_k",
     "calzetti_transmission",
     "comoving_distance_mpc",
+    "default_spec",
     "default_ssp_path",
+    "default_truth",
     "igm_transmission_madau",
     "load_filters",
     "load_ssp",
