@@ -10,8 +10,22 @@ __all__ = ["to_arviz"]
 
 
 def to_arviz(result: Any, *, coords: dict | None = None, dims: dict | None = None):
-    """ArviZ ``InferenceData`` from a :class:`NUTSResult`, :class:`NumpyroMCMCResult` or a
-    dict of (chain, draw, ...) arrays. Needs ``pip install jaxstro-infer-utils[arviz]``."""
+    """ArviZ ``InferenceData`` from posterior draws.
+
+    Needs ``pip install jaxstro-infer-utils[arviz]``.
+
+    Parameters
+    ----------
+    result : NUTSResult, NumpyroMCMCResult or dict of (n_chain, n_draw, ...) arrays
+        The draws (each parameter in its own units).
+    coords, dims : dict or None
+        Passed to ArviZ (names of the trailing axes).
+
+    Returns
+    -------
+    arviz.InferenceData
+        ``posterior`` group (and ``sample_stats`` where the result has them).
+    """
     try:
         import arviz as az
     except ImportError as exc:  # pragma: no cover - exercised only without the extra

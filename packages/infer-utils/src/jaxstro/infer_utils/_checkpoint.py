@@ -26,6 +26,15 @@ def save_checkpoint(path: str | os.PathLike, tree: Any, meta: dict) -> None:
 
     The file is written to a temporary name in the same directory and moved into place with
     ``os.replace``, so a crash never leaves a half-written checkpoint behind.
+
+    Parameters
+    ----------
+    path : str or path
+        Destination file (parent folders are created).
+    tree : pytree of arrays
+        What to store (e.g. sampler states).
+    meta : dict
+        JSON-serialisable metadata checked again by :func:`load_checkpoint`.
     """
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -54,6 +63,22 @@ def load_checkpoint(
     Raises CheckpointMismatchError if the number, shapes or dtypes of the stored arrays differ
     from ``template`` or if any key of ``expected_meta`` differs from the stored metadata;
     ValueError if the file is not a readable checkpoint.
+
+    Parameters
+    ----------
+    path : str or path
+        File written by :func:`save_checkpoint`.
+    template : pytree of arrays
+        Structure, shapes and dtypes the stored arrays must have.
+    expected_meta : dict or None
+        Metadata entries that must match the stored ones.
+
+    Returns
+    -------
+    tree : pytree
+        The stored arrays in the structure of ``template``.
+    meta : dict
+        The stored metadata.
     """
     path = pathlib.Path(path)
     try:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import scipy.special
 import scipy.stats
+from jax.typing import ArrayLike
 from numpyro.diagnostics import effective_sample_size
 
 __all__ = ["split_rhat", "ess_bulk", "ess_tail", "summary", "format_summary"]
@@ -49,8 +50,19 @@ def _rhat(x: np.ndarray) -> np.ndarray:
         return np.sqrt((between / within + n - 1) / n)
 
 
-def split_rhat(x) -> np.ndarray:
-    """Rank-normalised split R-hat: max of the bulk and the folded (tail) versions."""
+def split_rhat(x: ArrayLike) -> np.ndarray:
+    """Rank-normalised split R-hat: max of the bulk and the folded (tail) versions.
+
+    Parameters
+    ----------
+    x : (n_chain, n_draw, ...) array
+        Draws of one parameter (any units); trailing axes are separate scalars.
+
+    Returns
+    -------
+    (...) float64 numpy array
+        R-hat per scalar (dimensionless; below 1.01 for well-mixed chains).
+    """
     x = _as_chains(x)
     bulk = _rhat(_z_scale(_split(x)))
     folded = np.abs(x - np.median(x.reshape(-1, *x.shape[2:]), axis=0))
@@ -58,14 +70,36 @@ def split_rhat(x) -> np.ndarray:
     return np.maximum(bulk, tail)
 
 
-def ess_bulk(x) -> np.ndarray:
-    """Bulk effective sample size: ESS of the rank-normalised split chains."""
+def ess_bulk(x: ArrayLike) -> np.ndarray:
+    """Bulk effective sample size: ESS of the rank-normalised split chains.
+
+    Parameters
+    ----------
+    x : (n_chain, n_draw, ...) array
+        Draws of one parameter (any units); trailing axes are separate scalars.
+
+    Returns
+    -------
+    (...) float64 numpy array
+        Effective number of draws per scalar.
+    """
     x = _as_chains(x)
     return np.asarray(effective_sample_size(_z_scale(_split(x))))
 
 
-def ess_tail(x) -> np.ndarray:
-    """Tail ESS: the smaller ESS of the 5% and 95% quantile indicators (split chains)."""
+def ess_tail(x: ArrayLike) -> np.ndarray:
+    """Tail ESS: the smaller ESS of the 5% and 95% quantile indicators (split chains).
+
+    Parameters
+    ----------
+    x : (n_chain, n_draw, ...) array
+        Draws of one parameter (any units); trailing axes are separate scalars.
+
+    Returns
+    -------
+    (...) float64 numpy array
+        Effective number of draws per scalar.
+    """
     x = _as_chains(x)
     pooled = x.reshape(-1, *x.shape[2:])
     q05, q95 = np.quantile(pooled, [0.05, 0.95], axis=0)
@@ -77,8 +111,19 @@ def ess_tail(x) -> np.ndarray:
 def summary(samples: Mapping[str, Any], *, is_divergent=None) -> dict[str, dict[str, np.ndarray]]:
     """Posterior summary per parameter: mean, sd, 5/50/95% quantiles, bulk/tail ESS, R-hat.
 
-    ``samples`` maps names to arrays of shape (chains, draws, ...). With ``is_divergent``
-    (chains, draws) the table gets a ``"_divergences"`` entry with the count.
+    Parameters
+    ----------
+    samples : dict of str to (n_chain, n_draw, ...) arrays
+        Posterior draws by parameter name (each in its own units).
+    is_divergent : (n_chain, n_draw) bool array or None
+        Divergent transitions; when given the table gets a ``"_divergences"`` entry.
+
+    Returns
+    -------
+    dict of str to dict of str to array
+        Per parameter: ``mean``, ``sd``, ``q5``, ``q50``, ``q95`` [the parameter's units],
+        ``ess_bulk``, ``ess_tail`` [draws] and ``r_hat``, each of the parameter's trailing
+        shape.
     """
     table: dict[str, dict[str, np.ndarray]] = {}
     for name, arr in samples.items():
@@ -101,7 +146,20 @@ def summary(samples: Mapping[str, Any], *, is_divergent=None) -> dict[str, dict[
 
 
 def format_summary(table: Mapping[str, Mapping[str, Any]], *, max_rows: int = 60) -> str:
-    """Render :func:`summary` output as an aligned text table (one row per scalar)."""
+    """Render :func:`summary` output as an aligned text table (one row per scalar).
+
+    Parameters
+    ----------
+    table : dict of str to dict of str to array
+        The output of :func:`summary`.
+    max_rows : int
+        At most this many rows; a last line says how many were left out.
+
+    Returns
+    -------
+    str
+        The table (values in the parameters' own units).
+    """
     cols = ["mean", "sd", "q5", "median", "q95", "ess_bulk", "ess_tail", "r_hat"]
     lines = [f"{'':>16s}" + "".join(f"{c:>11s}" for c in cols)]
     rows = 0

@@ -37,6 +37,22 @@ def laplace(
     Raises ValueError if it is not positive definite (the point is not a strict minimum).
 
     ``log_evidence = -f(x*) + d/2 log(2 pi) - 1/2 log det H``.
+
+    Parameters
+    ----------
+    neg_log_post : callable ``(params, *args) -> () array``
+        Negative log posterior [nats].
+    map_params : pytree
+        The minimum (e.g. ``minimize_lbfgs(...).params``), in the parameters' own units.
+    args : tuple
+        Extra positional arguments of ``neg_log_post``.
+
+    Returns
+    -------
+    LaplaceResult
+        ``mean`` (the MAP, pytree) and ``mean_flat`` (d,), ``hessian`` and ``cov`` (d, d),
+        ``std`` (pytree of marginal standard deviations) [the parameters' units], the flat
+        ``layout`` and ``log_evidence`` [nats].
     """
     layout = make_layout(map_params)
     x, _ = ravel_pytree(map_params)
@@ -65,7 +81,22 @@ def laplace(
 
 
 def laplace_sample(result: LaplaceResult, key: jax.Array, num_samples: int) -> Any:
-    """Draw ``num_samples`` parameter pytrees (leading axis) from the Laplace approximation."""
+    """Draw parameter pytrees from the Laplace approximation.
+
+    Parameters
+    ----------
+    result : LaplaceResult
+        From :func:`laplace`.
+    key : PRNG key
+        Random key.
+    num_samples : int
+        Number of draws.
+
+    Returns
+    -------
+    pytree
+        The structure of the MAP parameters with a leading (num_samples,) axis [their units].
+    """
     z = jax.random.normal(key, (num_samples, result.mean_flat.size), dtype=result.mean_flat.dtype)
     L = jnp.linalg.cholesky(result.cov)
     flat = result.mean_flat + z @ L.T

@@ -63,6 +63,20 @@ def model_from_logdensity(
     on its support (real line, or the interval/half-line from ``bounds``); ``logdensity_fn``
     (which must contain the priors) is added with ``numpyro.factor``. This lets SVI auto-guides
     and numpyro's NUTS work on any jaxstro objective.
+
+    Parameters
+    ----------
+    logdensity_fn : callable ``(params) -> () array``
+        Log posterior density of a dict of parameters [nats], priors included.
+    template : dict of str to array
+        Names, shapes and dtypes of the parameters.
+    bounds : dict of str to (lower, upper), or None
+        Supports by name [units of each parameter]; others are unbounded.
+
+    Returns
+    -------
+    callable
+        A numpyro model without arguments.
     """
     bounds = dict(bounds or {})
     unknown = sorted(set(bounds) - set(template))
@@ -108,9 +122,39 @@ def run_numpyro_nuts(
     progress_bar: bool = True,
     **model_kwargs,
 ) -> NumpyroMCMCResult:
-    """NUTS on a numpyro model; ``forward_mode_differentiation=True`` uses ``jax.jacfwd``
-    (for models with ``lax.while_loop``/``fori_loop`` bodies that reverse mode cannot handle,
-    and for the layer-by-layer radiative transfer)."""
+    """NUTS on a numpyro model.
+
+    ``forward_mode_differentiation=True`` uses ``jax.jacfwd`` (for models with
+    ``lax.while_loop``/``fori_loop`` bodies that reverse mode cannot handle, and for the
+    layer-by-layer radiative transfer).
+
+    Parameters
+    ----------
+    model : callable
+        numpyro model, called as ``model(*model_args, **model_kwargs)``.
+    key : PRNG key
+        Random key.
+    num_warmup, num_samples, num_chains : int
+        Adaptation steps, kept draws per chain, chains.
+    target_accept : float
+        Target acceptance probability of the step-size adaptation.
+    dense_mass : bool
+        Adapt a dense (True) or diagonal inverse mass matrix.
+    forward_mode_differentiation : bool
+        Gradients by forward mode.
+    chain_method : str
+        numpyro's "vectorized", "parallel" or "sequential".
+    init_params : dict or None
+        Starting values of the sample sites (default: numpyro's uniform init).
+    progress_bar : bool
+        Show numpyro's progress bar.
+
+    Returns
+    -------
+    NumpyroMCMCResult
+        ``samples`` (dict, leaves (chains, draws, ...), the sites' units), ``diverging``
+        (chains, draws) and the numpyro ``mcmc`` object.
+    """
     kernel = NUTS(
         model,
         target_accept_prob=target_accept,
@@ -169,6 +213,41 @@ def run_svi(
     minimises KL(q || p) (mode-seeking); ``loss="renyi"`` the Renyi alpha-divergence
     (``renyi_alpha`` in (0, 1): more mass-covering, for broad or multimodal posteriors; needs
     ``num_particles`` > 1).
+
+    Parameters
+    ----------
+    model : callable
+        numpyro model, called as ``model(*model_args, **model_kwargs)``.
+    key : PRNG key
+        Random key.
+    guide : str or numpyro guide
+        A name in ``AUTOGUIDES`` or a guide object.
+    num_steps : int
+        Optimisation steps.
+    learning_rate : float
+        Of the default ``optax.adam`` (ignored with ``optimizer``).
+    optimizer : optax.GradientTransformation or None
+        The optimiser.
+    num_particles : int
+        Draws per loss estimate.
+    num_samples : int
+        Draws from the fitted guide returned in ``samples``.
+    init_params : dict or None
+        Initial locations of the auto-guide.
+    guide_kwargs : dict or None
+        Extra arguments of the auto-guide.
+    loss : str
+        "elbo" or "renyi".
+    renyi_alpha : float
+        alpha of the Renyi divergence, in (0, 1).
+    progress_bar : bool
+        Show numpyro's progress bar.
+
+    Returns
+    -------
+    SVIResult
+        Fitted guide ``params``, ``losses`` (num_steps,) [nats], ``samples`` (dict, leading
+        (num_samples,) axis, the sites' units) and the ``guide``.
     """
     if int(num_steps) < 1:
         raise ValueError(f"num_steps must be a positive integer; got {num_steps}")

@@ -115,6 +115,14 @@ def run_nuts(
         loses at most one chunk, and the resumed chains equal the uninterrupted ones.
     callback : called after every chunk with ``{"phase", "step", "total"}``.
 
+    Returns
+    -------
+    NUTSResult
+        ``samples`` (pytree like ``init_params``, leaves (chains, draws, ...), the parameters'
+        units), ``flat_samples`` (chains, draws, d), ``logdensity`` [nats],
+        ``is_divergent``, ``acceptance_rate``, ``num_integration_steps`` (chains, draws),
+        the adapted ``step_size`` (chains,), and timings.
+
     Notes
     -----
     Each chain adapts its own step size and mass matrix (as Stan does).
@@ -178,8 +186,8 @@ def run_nuts(
         ss = da_init(da_final(ad.ss))
         return _Adapt(ss, mm, jnp.exp(ss.log_step_size), mm.inverse_mass_matrix)
 
-    def one_chain_warm(key, state, ad, stage, is_end):
-        new_state, info = kernel(
+    def nuts_step(key, state, ad):
+        return kernel(
             key,
             state,
             logdens_flat,
@@ -187,6 +195,9 @@ def run_nuts(
             ad.inverse_mass_matrix,
             max_num_doublings=max_num_doublings,
         )
+
+    def one_chain_warm(key, state, ad, stage, is_end):
+        new_state, info = nuts_step(key, state, ad)
         ss = da_update(ad.ss, info.acceptance_rate)
         mm = jax.lax.cond(
             stage == 1, lambda m: mm_update(m, new_state.position), lambda m: m, ad.mm
@@ -196,14 +207,7 @@ def run_nuts(
         return new_state, ad, info.is_divergent
 
     def one_chain_sample(key, state, ad):
-        new_state, info = kernel(
-            key,
-            state,
-            logdens_flat,
-            ad.step_size,
-            ad.inverse_mass_matrix,
-            max_num_doublings=max_num_doublings,
-        )
+        new_state, info = nuts_step(key, state, ad)
         out = (
             new_state.position,
             new_state.logdensity,

@@ -85,6 +85,13 @@ def minimize_lbfgs(
     ftol, gtol, maxls, maxcor, maxiter : passed to scipy's L-BFGS-B.
     progress : show a tqdm bar of iterations with the current objective.
 
+    Returns
+    -------
+    MinimizeResult
+        ``params`` (pytree like ``init_params``, its units), ``fun`` (objective at the
+        solution, units of ``fun``), ``grad_norm`` (max projected-gradient component),
+        ``nit``, ``nfev``, ``success``, ``message``.
+
     Notes
     -----
     The objective is evaluated in the dtype of ``init_params`` (float64 when x64 is enabled);
@@ -175,9 +182,28 @@ def minimize_optax(
 ) -> OptaxResult:
     """Run ``num_steps`` of an optax optimizer on ``fun(params, *args)`` inside one ``lax.scan``.
 
-    Returns the final parameters, the loss before every update and the parameter
-    trajectory (leading axis ``num_steps``). The whole loop is one compiled call; wrap the
-    call in ``jax.jit`` (``optimizer`` and ``num_steps`` static) or ``vmap`` it freely.
+    The whole loop is one compiled call; wrap the call in ``jax.jit`` (``optimizer`` and
+    ``num_steps`` static) or ``vmap`` it freely.
+
+    Parameters
+    ----------
+    fun : callable ``(params, *args) -> () array``
+        Objective to minimise (any units).
+    init_params : pytree
+        Starting parameters; their structure and dtype are kept.
+    optimizer : optax.GradientTransformation
+        E.g. ``optax.adam(0.05)``.
+    num_steps : int
+        Number of updates.
+    args : tuple
+        Extra positional arguments of ``fun``.
+
+    Returns
+    -------
+    OptaxResult
+        ``params`` after the last update, ``losses`` (num_steps,) objective before each
+        update [units of fun], ``trajectory`` (pytree, leaves (num_steps, ...): parameters
+        before each update) and the final ``opt_state``.
     """
     if int(num_steps) < 1:
         raise ValueError(f"num_steps must be a positive integer; got {num_steps}")

@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
+from jax.typing import ArrayLike
 
 __all__ = [
     "ParamLayout",
@@ -57,7 +58,18 @@ def _leaf_names(params: Any) -> list[str]:
 
 
 def make_layout(params: Any) -> ParamLayout:
-    """Describe the flat layout of a parameter pytree (dict of scalars/arrays)."""
+    """Describe the flat layout of a parameter pytree (dict of scalars/arrays).
+
+    Parameters
+    ----------
+    params : pytree
+        A template of the parameters (values only fix shapes and dtypes; any units).
+
+    Returns
+    -------
+    ParamLayout
+        ``unravel`` (flat vector -> pytree), ``size``, per-entry ``names`` and the template.
+    """
     flat, unravel = ravel_pytree(params)
     return ParamLayout(
         unravel=unravel, size=int(flat.size), names=tuple(_leaf_names(params)), template=params
@@ -65,7 +77,20 @@ def make_layout(params: Any) -> ParamLayout:
 
 
 def flatten_params(params: Any) -> tuple[jax.Array, ParamLayout]:
-    """Flatten a parameter pytree to a 1-D vector; return the vector and its layout."""
+    """Flatten a parameter pytree to a 1-D vector; return the vector and its layout.
+
+    Parameters
+    ----------
+    params : pytree
+        Parameters (any units: the flat vector keeps each entry's own).
+
+    Returns
+    -------
+    flat : (size,) array
+        The entries, leaves in pytree order.
+    layout : ParamLayout
+        ``layout.unravel(flat)`` gives the pytree back.
+    """
     flat, _ = ravel_pytree(params)
     return flat, make_layout(params)
 
@@ -73,7 +98,17 @@ def flatten_params(params: Any) -> tuple[jax.Array, ParamLayout]:
 def check_param_names(
     params: Mapping[str, Any], expected: Mapping[str, Any], *, argname: str = "params"
 ) -> None:
-    """Raise ValueError naming unknown, missing or wrongly shaped entries of a parameter dict."""
+    """Raise ValueError naming unknown, missing or wrongly shaped entries of a parameter dict.
+
+    Parameters
+    ----------
+    params : dict of str to array
+        The parameters to check.
+    expected : dict of str to shape
+        Accepted names and the shape of each.
+    argname : str
+        Name of the argument in the messages.
+    """
     if not isinstance(params, Mapping):
         raise TypeError(f"{argname} must be a dict of arrays; got {type(params).__name__}")
     unknown = sorted(set(params) - set(expected))
@@ -96,6 +131,18 @@ def flat_bounds(
 
     Names not in ``bounds`` are unbounded; ``None`` in a pair means unbounded on that side.
     Scalars broadcast over array-valued parameters.
+
+    Parameters
+    ----------
+    bounds : dict of str to (lower, upper), or None
+        Bounds by parameter name [units of each parameter]; None: all unbounded.
+    layout : ParamLayout
+        From :func:`make_layout` of a dict of parameters.
+
+    Returns
+    -------
+    lower, upper : (size,) float64 numpy arrays
+        Bounds of each flat entry, -inf / +inf where unbounded.
     """
     template = layout.template
     if bounds is None:
@@ -134,11 +181,23 @@ def _prepare(v, lower, upper):
     return v, both, lo_only, hi_only, lo_s, hi_s
 
 
-def to_bounded(u, lower, upper):
+def to_bounded(u: ArrayLike, lower: ArrayLike, upper: ArrayLike) -> jax.Array:
     """Map unbounded ``u`` into (lower, upper) elementwise.
 
     Both finite: ``lower + (upper - lower) * sigmoid(u)``; lower only: ``lower + exp(u)``;
     upper only: ``upper - exp(-u)``; neither: identity. Infinite bounds are allowed per entry.
+
+    Parameters
+    ----------
+    u : (...) array
+        Unconstrained value (dimensionless).
+    lower, upper : (...) arrays or scalars
+        Bounds [units of the parameter], broadcastable to the value; +-inf for no bound.
+
+    Returns
+    -------
+    (...) array, dtype of ``u``
+        The bounded value [units of the parameter].
     """
     u, both, lo_only, hi_only, lo_s, hi_s = _prepare(u, lower, upper)
     x_both = lo_s + (hi_s - lo_s) * jax.nn.sigmoid(u)
@@ -147,8 +206,21 @@ def to_bounded(u, lower, upper):
     return jnp.where(both, x_both, jnp.where(lo_only, x_lo, jnp.where(hi_only, x_hi, u)))
 
 
-def to_unbounded(x, lower, upper):
-    """Inverse of :func:`to_bounded`. ``x`` must lie strictly inside its bounds."""
+def to_unbounded(x: ArrayLike, lower: ArrayLike, upper: ArrayLike) -> jax.Array:
+    """Inverse of :func:`to_bounded`. ``x`` must lie strictly inside its bounds.
+
+    Parameters
+    ----------
+    x : (...) array
+        Bounded value [units of the parameter].
+    lower, upper : (...) arrays or scalars
+        Bounds [units of the parameter], broadcastable to the value; +-inf for no bound.
+
+    Returns
+    -------
+    (...) array, dtype of ``x``
+        The unconstrained value (dimensionless).
+    """
     x, both, lo_only, hi_only, lo_s, hi_s = _prepare(x, lower, upper)
     p = jnp.where(both, (x - lo_s) / (hi_s - lo_s), 0.5)
     u_both = jnp.log(p) - jnp.log1p(-p)
@@ -157,8 +229,21 @@ def to_unbounded(x, lower, upper):
     return jnp.where(both, u_both, jnp.where(lo_only, u_lo, jnp.where(hi_only, u_hi, x)))
 
 
-def log_abs_det_jacobian(u, lower, upper):
-    """Sum of log |dx/du| of :func:`to_bounded` (add it to a log density sampled in ``u``)."""
+def log_abs_det_jacobian(u: ArrayLike, lower: ArrayLike, upper: ArrayLike) -> jax.Array:
+    """Sum of log |dx/du| of :func:`to_bounded` (add it to a log density sampled in ``u``).
+
+    Parameters
+    ----------
+    u : (...) array
+        Unconstrained value (dimensionless).
+    lower, upper : (...) arrays or scalars
+        Bounds [units of the parameter], broadcastable to the value; +-inf for no bound.
+
+    Returns
+    -------
+    () array
+        Sum over all entries of log |dx/du| [log of the parameter's units].
+    """
     u, both, lo_only, hi_only, lo_s, hi_s = _prepare(u, lower, upper)
     width = jnp.where(both, hi_s - lo_s, 1.0)
     j_both = jnp.log(width) + jax.nn.log_sigmoid(u) + jax.nn.log_sigmoid(-u)

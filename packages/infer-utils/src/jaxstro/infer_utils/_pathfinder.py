@@ -34,7 +34,32 @@ def run_pathfinder(
     gtol: float = 1e-8,
 ) -> PathfinderResult:
     """Single-path Pathfinder (Zhang et al. 2022): the best normal approximation along an
-    L-BFGS path by ELBO, then ``num_samples`` draws from it."""
+    L-BFGS path by ELBO, then ``num_samples`` draws from it.
+
+    Parameters
+    ----------
+    logdensity_fn : callable ``(params) -> () array``
+        Log posterior density [nats], unconstrained parameters.
+    init_params : pytree
+        Start of the L-BFGS path.
+    key : PRNG key
+        Random key for the ELBO estimates and the draws.
+    num_samples : int
+        Number of draws returned.
+    maxiter : int
+        Maximum L-BFGS iterations.
+    num_elbo_samples : int
+        Draws per ELBO estimate along the path.
+    ftol, gtol : float
+        L-BFGS convergence tolerances (objective [nats], gradient).
+
+    Returns
+    -------
+    PathfinderResult
+        ``samples`` (pytree with a leading (num_samples,) axis, the parameters' units),
+        ``log_q`` (num_samples,) log density of the approximation at the draws, ``elbo``
+        [nats] and the blackjax ``state``.
+    """
     v0, g0 = jax.value_and_grad(logdensity_fn)(init_params)
     check_finite_objective(float(v0), ravel_pytree(g0)[0], what="log density")
     k_fit, k_draw = jax.random.split(key)

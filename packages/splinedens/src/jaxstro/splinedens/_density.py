@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import logsumexp
+from jax.typing import ArrayLike
 
 __all__ = [
     "log_normal",
@@ -22,23 +23,59 @@ __all__ = [
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
-def log_normal(x, mu, sigma):
-    """Normalised log density of N(mu, sigma^2) at ``x`` (``sigma`` is the standard deviation)."""
+def log_normal(x: ArrayLike, mu: ArrayLike, sigma: ArrayLike) -> jax.Array:
+    """Normalised log density of N(mu, sigma^2) at ``x``.
+
+    Parameters
+    ----------
+    x : (...) array
+        Points [any unit u].
+    mu : (...) array
+        Mean [u], broadcastable with ``x``.
+    sigma : (...) array
+        Standard deviation [u], > 0, broadcastable with ``x``.
+
+    Returns
+    -------
+    (...) array, the broadcast shape
+        log density [log of 1/u].
+    """
     z = (x - mu) / sigma
     return -0.5 * z * z - jnp.log(sigma) - _LOG_SQRT_2PI
 
 
-def poisson_process_loglike(log_rate_at_data, log_integral):
+def poisson_process_loglike(log_rate_at_data: ArrayLike, log_integral: ArrayLike) -> jax.Array:
     """Inhomogeneous Poisson process: ``sum_i log lambda(x_i) - integral lambda``.
 
-    ``log_rate_at_data`` : (N,) log rate (density of expected counts) at the N points.
-    ``log_integral`` : log of the integral of the rate over the observed window.
+    Parameters
+    ----------
+    log_rate_at_data : (..., N) array
+        Log rate (density of expected counts) at the N points [log of counts per unit volume
+        of the data space, e.g. log stars per deg^2].
+    log_integral : (...) array
+        Log of the rate integrated over the observed window [log of expected counts].
+
+    Returns
+    -------
+    (...) array
+        Log-likelihood [nats], up to the data-independent constant.
     """
     return jnp.sum(log_rate_at_data, axis=-1) - jnp.exp(log_integral)
 
 
-def log_mixture(*log_densities):
-    """log of the sum of component densities given as log densities (logsumexp)."""
+def log_mixture(*log_densities: ArrayLike) -> jax.Array:
+    """log of the sum of component densities given as log densities (logsumexp).
+
+    Parameters
+    ----------
+    *log_densities : (...) arrays
+        Log rate or log density of each component [log of a common unit], broadcastable.
+
+    Returns
+    -------
+    (...) array, the broadcast shape
+        Log of the summed density [same unit].
+    """
     if len(log_densities) == 1:
         return jnp.asarray(log_densities[0])
     if len(log_densities) == 2:
@@ -46,16 +83,28 @@ def log_mixture(*log_densities):
     return logsumexp(jnp.stack(jnp.broadcast_arrays(*log_densities)), axis=0)
 
 
-def random_walk_log_prior(values, sigma=1.0):
+def random_walk_log_prior(values: ArrayLike, sigma: ArrayLike = 1.0) -> jax.Array:
     """Gaussian random-walk smoothness prior over neighbouring knot values (normalised).
 
     ``sum_k log N(values[k] | values[k-1], sigma^2)`` over the last axis.
+
+    Parameters
+    ----------
+    values : (..., n_knots) array
+        Knot values [any unit u, e.g. a log density or deg].
+    sigma : float or array
+        Standard deviation of each step [u], > 0.
+
+    Returns
+    -------
+    (...) array
+        Log prior density [log of 1/u^(n_knots - 1)].
     """
     v = jnp.asarray(values)
     return jnp.sum(log_normal(v[..., 1:], v[..., :-1], sigma), axis=-1)
 
 
-def membership_probability(log_components, component):
+def membership_probability(log_components, component: int | str) -> jax.Array:
     """Probability that each point belongs to one component of a mixture.
 
     ``p_k(x) = rate_k(x) / sum_j rate_j(x)``, where the sum runs over every entry of

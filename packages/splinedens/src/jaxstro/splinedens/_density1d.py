@@ -7,6 +7,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 from jaxstro.splinedens._density import log_normal, poisson_process_loglike
 from jaxstro.splinedens._integrate import simpson_weights
@@ -21,17 +22,45 @@ __all__ = [
 
 
 class SplineDensity1D(NamedTuple):
-    """Tables of a 1-D spline log-rate model: log rate(x) = spline(knot values)(x)."""
+    """Tables of a 1-D spline log-rate model: log rate(x) = spline(knot values)(x).
+
+    Build with :func:`prepare_spline_density_1d`.
+    """
 
     W_data: jax.Array  # (N, n_knots)
     W_grid: jax.Array  # (n_grid, n_knots)
     w_grid: jax.Array  # (n_grid,) Simpson weights over the window
-    knots: jax.Array
+    knots: jax.Array  # (n_knots,)
 
 
-def prepare_spline_density_1d(x, knots, *, window=None, n_grid=1001, dtype=None) -> SplineDensity1D:
-    """Tables for :func:`spline_density_1d_loglike`; the rate is integrated over ``window``
-    (default: the knot range) with Simpson's rule on ``n_grid`` points."""
+def prepare_spline_density_1d(
+    x: ArrayLike,
+    knots: ArrayLike,
+    *,
+    window: tuple[float, float] | None = None,
+    n_grid: int = 1001,
+    dtype=None,
+) -> SplineDensity1D:
+    """Tables for :func:`spline_density_1d_loglike` for fixed data and knots.
+
+    Parameters
+    ----------
+    x : (N,) array
+        The data points [units of x], finite.
+    knots : (n_knots,) array
+        Knot positions of the log-rate spline [units of x], at least 4, increasing.
+    window : (lower, upper) or None
+        Interval over which the rate is integrated [units of x]; default: the knot range.
+    n_grid : int
+        Points of the Simpson grid on the window.
+    dtype : dtype or None
+        dtype of the tables (default: JAX's default float dtype).
+
+    Returns
+    -------
+    SplineDensity1D
+        Design matrices at the data and on the grid, Simpson weights, knots.
+    """
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 1 or x.size == 0:
         raise ValueError(f"x must be a non-empty 1-D array; got shape {x.shape}")
@@ -49,13 +78,46 @@ def prepare_spline_density_1d(x, knots, *, window=None, n_grid=1001, dtype=None)
     )
 
 
-def spline_density_1d_loglike(values, tables: SplineDensity1D):
-    """Poisson-process log-likelihood of the data for the spline log-rate with knot ``values``."""
+def spline_density_1d_loglike(values: ArrayLike, tables: SplineDensity1D) -> jax.Array:
+    """Poisson-process log-likelihood of the data for the spline log-rate with knot ``values``.
+
+    Parameters
+    ----------
+    values : (n_knots,) array
+        Log rate at the knots [log of counts per unit x].
+    tables : SplineDensity1D
+        From :func:`prepare_spline_density_1d`.
+
+    Returns
+    -------
+    () array
+        Log-likelihood [nats].
+    """
     log_int = jax.scipy.special.logsumexp(tables.W_grid @ values, b=tables.w_grid)
     return poisson_process_loglike(tables.W_data @ values, log_int)
 
 
-def gaussian_rate_loglike(ln_n, mu, ln_sigma, x):
-    """Poisson-process log-likelihood for rate(x) = exp(ln_n) N(x | mu, exp(ln_sigma)^2)
-    (integral over the real line = exp(ln_n))."""
+def gaussian_rate_loglike(
+    ln_n: ArrayLike, mu: ArrayLike, ln_sigma: ArrayLike, x: ArrayLike
+) -> jax.Array:
+    """Poisson-process log-likelihood for rate(x) = exp(ln_n) N(x | mu, exp(ln_sigma)^2).
+
+    The integral of the rate over the real line is exp(ln_n).
+
+    Parameters
+    ----------
+    ln_n : () array
+        Log of the expected number of points [log counts].
+    mu : () array
+        Mean [units of x].
+    ln_sigma : () array
+        Log of the standard deviation [log units of x].
+    x : (N,) array
+        The data points [units of x].
+
+    Returns
+    -------
+    () array
+        Log-likelihood [nats].
+    """
     return poisson_process_loglike(ln_n + log_normal(x, mu, jnp.exp(ln_sigma)), ln_n)

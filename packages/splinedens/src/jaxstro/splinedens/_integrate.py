@@ -9,9 +9,11 @@ number the last interval gets Cartwright's correction - the same linear function
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import logsumexp
+from jax.typing import ArrayLike
 
 __all__ = [
     "simpson_weights",
@@ -32,8 +34,19 @@ def _check_grid(x, name="x") -> np.ndarray:
     return x
 
 
-def trapezoid_weights(x) -> np.ndarray:
-    """Weights of the trapezoid rule on the grid ``x``."""
+def trapezoid_weights(x: ArrayLike) -> np.ndarray:
+    """Weights of the trapezoid rule on the grid ``x``.
+
+    Parameters
+    ----------
+    x : (n,) array
+        Strictly increasing grid, n >= 2 [units of x].
+
+    Returns
+    -------
+    (n,) float64 numpy array
+        ``w`` with ``integral f dx ~ sum_i w_i f(x_i)`` [units of x].
+    """
     x = _check_grid(x)
     h = np.diff(x)
     w = np.zeros_like(x)
@@ -42,8 +55,20 @@ def trapezoid_weights(x) -> np.ndarray:
     return w
 
 
-def simpson_weights(x) -> np.ndarray:
-    """Weights of composite Simpson's rule on ``x`` (uniform or not; odd or even count)."""
+def simpson_weights(x: ArrayLike) -> np.ndarray:
+    """Weights of composite Simpson's rule on ``x`` (uniform or not; odd or even count).
+
+    Parameters
+    ----------
+    x : (n,) array
+        Strictly increasing grid, n >= 2 (n = 2 gives the trapezoid rule) [units of x].
+
+    Returns
+    -------
+    (n,) float64 numpy array
+        ``w`` with ``sum_i w_i f(x_i)`` equal to ``scipy.integrate.simpson(f, x=x)``
+        [units of x].
+    """
     x = _check_grid(x)
     n = x.size
     if n == 2:
@@ -65,8 +90,23 @@ def simpson_weights(x) -> np.ndarray:
     return w
 
 
-def log_integrate(log_f, weights, *, axis: int = -1):
-    """``log(sum_i weights_i exp(log_f_i))`` along ``axis`` (weights may be negative)."""
+def log_integrate(log_f: ArrayLike, weights: ArrayLike, *, axis: int = -1) -> jax.Array:
+    """``log(sum_i weights_i exp(log_f_i))`` along ``axis`` (weights may be negative).
+
+    Parameters
+    ----------
+    log_f : (..., n, ...) array
+        Log of the integrand on the grid, the grid along ``axis`` [log of f's units].
+    weights : (n,) array
+        Quadrature weights (:func:`simpson_weights`, :func:`trapezoid_weights`) [units of x].
+    axis : int
+        Axis of ``log_f`` that runs along the grid.
+
+    Returns
+    -------
+    array of ``log_f``'s shape without ``axis``, dtype of ``log_f``
+        Log of the integral [log of (f's units times x's units)].
+    """
     log_f = jnp.asarray(log_f)
     w = jnp.asarray(weights, dtype=log_f.dtype)
     log_f = jnp.moveaxis(log_f, axis, -1)
@@ -77,20 +117,68 @@ def log_integrate(log_f, weights, *, axis: int = -1):
     return logsumexp(log_f, axis=-1, b=w)
 
 
-def log_simpson(log_f, x, *, axis: int = -1):
-    """log of the Simpson integral of ``exp(log_f)`` over the grid ``x`` along ``axis``."""
+def log_simpson(log_f: ArrayLike, x: ArrayLike, *, axis: int = -1) -> jax.Array:
+    """log of the Simpson integral of ``exp(log_f)`` over the grid ``x`` along ``axis``.
+
+    Parameters
+    ----------
+    log_f : (..., n, ...) array
+        Log of the integrand on the grid [log of f's units].
+    x : (n,) array
+        Strictly increasing grid [units of x]; fixed (numpy), not traced.
+    axis : int
+        Axis of ``log_f`` that runs along ``x``.
+
+    Returns
+    -------
+    array of ``log_f``'s shape without ``axis``
+        Log of the integral [log of (f's units times x's units)].
+    """
     return log_integrate(log_f, simpson_weights(x), axis=axis)
 
 
-def log_trapezoid(log_f, x, *, axis: int = -1):
-    """log of the trapezoid integral of ``exp(log_f)`` over the grid ``x`` along ``axis``."""
+def log_trapezoid(log_f: ArrayLike, x: ArrayLike, *, axis: int = -1) -> jax.Array:
+    """log of the trapezoid integral of ``exp(log_f)`` over the grid ``x`` along ``axis``.
+
+    Parameters
+    ----------
+    log_f : (..., n, ...) array
+        Log of the integrand on the grid [log of f's units].
+    x : (n,) array
+        Strictly increasing grid [units of x]; fixed (numpy), not traced.
+    axis : int
+        Axis of ``log_f`` that runs along ``x``.
+
+    Returns
+    -------
+    array of ``log_f``'s shape without ``axis``
+        Log of the integral [log of (f's units times x's units)].
+    """
     return log_integrate(log_f, trapezoid_weights(x), axis=axis)
 
 
-def log_integrate_2d(log_f, x, y, *, rule: str = "simpson"):
-    """log of the 2-D integral of ``exp(log_f)``; ``log_f`` has shape ``(..., len(x), len(y))``.
+def log_integrate_2d(
+    log_f: ArrayLike, x: ArrayLike, y: ArrayLike, *, rule: str = "simpson"
+) -> jax.Array:
+    """log of the 2-D integral of ``exp(log_f)`` over the (x, y) mesh.
 
-    The 2-D rule is the tensor product of the 1-D rules (``rule`` = "simpson" or "trapezoid").
+    The 2-D rule is the tensor product of the 1-D rules.
+
+    Parameters
+    ----------
+    log_f : (..., n_x, n_y) array
+        Log of the integrand on the mesh [log of f's units].
+    x : (n_x,) array
+        First grid, strictly increasing [units of x].
+    y : (n_y,) array
+        Second grid, strictly increasing [units of y].
+    rule : str
+        "simpson" or "trapezoid".
+
+    Returns
+    -------
+    (...) array
+        Log of the integral [log of (f's units times x's units times y's units)].
     """
     rules = {"simpson": simpson_weights, "trapezoid": trapezoid_weights}
     if rule not in rules:

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 __all__ = [
     "CubicSpline",
@@ -49,8 +51,19 @@ def _check_knots(knots) -> np.ndarray:
     return x
 
 
-def make_spline(knots) -> CubicSpline:
-    """Prepare the not-a-knot cubic spline on ``knots`` (at least 4, strictly increasing)."""
+def make_spline(knots: ArrayLike) -> CubicSpline:
+    """Prepare the not-a-knot cubic spline on ``knots``.
+
+    Parameters
+    ----------
+    knots : (n_knots,) array
+        Knot positions [units of x], at least 4, finite and strictly increasing.
+
+    Returns
+    -------
+    CubicSpline
+        Knots and the (n_knots, n_knots) float64 map from knot values to second derivatives.
+    """
     x = _check_knots(knots)
     n = x.size
     h = np.diff(x)
@@ -116,10 +129,22 @@ def _cumulative_at_knots(knots, d2_map) -> np.ndarray:
     return np.vstack([np.zeros((1, n)), np.cumsum(full, axis=0)])
 
 
-def spline_design_matrix(spline: CubicSpline, x, *, nu: int = 0) -> np.ndarray:
+def spline_design_matrix(spline: CubicSpline, x: ArrayLike, *, nu: int = 0) -> np.ndarray:
     """Fixed-points fast path: ``W`` with ``spline_eval(spline, y, x, nu=nu) == W @ y``.
 
-    ``x`` is a 1-D array of evaluation points; ``W`` has shape ``(len(x), n_knots)`` (float64).
+    Parameters
+    ----------
+    spline : CubicSpline
+        From :func:`make_spline`.
+    x : (n_x,) array
+        Evaluation points [units of the knots].
+    nu : int
+        Derivative order, 0 to 3.
+
+    Returns
+    -------
+    (n_x, n_knots) float64 numpy array
+        The design matrix; ``W @ y`` has the units of ``y`` per (units of x)**nu.
     """
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 1:
@@ -134,8 +159,21 @@ def spline_design_matrix(spline: CubicSpline, x, *, nu: int = 0) -> np.ndarray:
     return W
 
 
-def spline_integral_matrix(spline: CubicSpline, x) -> np.ndarray:
-    """``G`` with ``G @ y`` = integral of the spline from ``knots[0]`` to each ``x``."""
+def spline_integral_matrix(spline: CubicSpline, x: ArrayLike) -> np.ndarray:
+    """``G`` with ``G @ y`` = integral of the spline from ``knots[0]`` to each ``x``.
+
+    Parameters
+    ----------
+    spline : CubicSpline
+        From :func:`make_spline`.
+    x : (n_x,) array
+        Upper limits of integration [units of the knots].
+
+    Returns
+    -------
+    (n_x, n_knots) float64 numpy array
+        ``G @ y`` has the units of ``y`` times the units of x.
+    """
     x = np.asarray(x, dtype=np.float64)
     knots, Q = spline.knots, np.asarray(spline.d2_map)
     cum = _cumulative_at_knots(knots, Q)
@@ -148,11 +186,26 @@ def spline_integral_matrix(spline: CubicSpline, x) -> np.ndarray:
     return G
 
 
-def spline_eval(spline: CubicSpline, y, x, *, nu: int = 0):
+def spline_eval(spline: CubicSpline, y: ArrayLike, x: ArrayLike, *, nu: int = 0) -> jax.Array:
     """Value (``nu=0``) or derivative ``nu`` of the spline through ``(knots, y)`` at ``x``.
 
-    ``y`` has shape ``(..., n_knots)``; ``x`` any shape; the result has shape
-    ``y.shape[:-1] + x.shape``. jit/grad/vmap-safe in ``y`` and ``x``.
+    jit/grad/vmap-safe in ``y`` and ``x``; beyond the end knots the end polynomials continue.
+
+    Parameters
+    ----------
+    spline : CubicSpline
+        From :func:`make_spline`.
+    y : (..., n_knots) array
+        Values at the knots [any unit]; the leading axes batch several splines.
+    x : (...) array
+        Evaluation points [units of the knots].
+    nu : int
+        Derivative order, 0 to 3.
+
+    Returns
+    -------
+    array of shape ``y.shape[:-1] + x.shape``, dtype of ``y``
+        The spline (or its derivative) [units of y per (units of x)**nu].
     """
     y = jnp.asarray(y)
     knots = jnp.asarray(spline.knots, dtype=y.dtype)
@@ -168,8 +221,23 @@ def spline_eval(spline: CubicSpline, y, x, *, nu: int = 0):
     return cy0 * take(y, i) + cy1 * take(y, i + 1) + cm0 * take(M, i) + cm1 * take(M, i + 1)
 
 
-def spline_integral(spline: CubicSpline, y, a, b):
-    """Integral of the spline from ``a`` to ``b`` (scalars or broadcastable arrays)."""
+def spline_integral(spline: CubicSpline, y: ArrayLike, a: ArrayLike, b: ArrayLike) -> jax.Array:
+    """Integral of the spline through ``(knots, y)`` from ``a`` to ``b``.
+
+    Parameters
+    ----------
+    spline : CubicSpline
+        From :func:`make_spline`.
+    y : (..., n_knots) array
+        Values at the knots [any unit].
+    a, b : (...) arrays or scalars
+        Limits of integration [units of the knots], broadcastable with each other.
+
+    Returns
+    -------
+    array of shape ``y.shape[:-1] + broadcast(a, b).shape``, dtype of ``y``
+        The integral [units of y times units of x].
+    """
     y = jnp.asarray(y)
     knots = jnp.asarray(spline.knots, dtype=y.dtype)
     cum = jnp.asarray(_cumulative_at_knots(spline.knots, np.asarray(spline.d2_map)), dtype=y.dtype)

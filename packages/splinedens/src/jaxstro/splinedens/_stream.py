@@ -15,12 +15,14 @@ done in 1-D (it is flat in phi2): the same Simpson sum, without the 2-D mesh.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import logsumexp
+from jax.typing import ArrayLike
 
 from jaxstro.splinedens._density import (
     log_normal,
@@ -63,9 +65,9 @@ class StreamModel(NamedTuple):
     grid_phi2: jax.Array  # (n2,)
     w_phi1: jax.Array  # (n1,) quadrature weights
     w_phi2: jax.Array  # (n2,)
-    amp_knots: jax.Array
-    track_knots: jax.Array
-    bg_knots: jax.Array
+    amp_knots: jax.Array  # (n_amp,) [deg]
+    track_knots: jax.Array  # (n_track,) [deg]
+    bg_knots: jax.Array  # (n_bg,) [deg]
     prior_sigma: jax.Array  # () random-walk prior standard deviation
     n_data: jax.Array  # () number of data points
 
@@ -95,17 +97,17 @@ def _grid(lo, hi, step, name) -> np.ndarray:
 
 
 def prepare_stream_model(
-    phi1,
-    phi2,
+    phi1: ArrayLike,
+    phi2: ArrayLike,
     *,
-    amp_knots,
-    track_knots,
-    bg_knots,
-    window_phi1=(-100.0, 20.0),
-    window_phi2=(-7.0, 5.0),
-    grid_step=0.1,
-    rule="simpson",
-    prior_sigma=1.0,
+    amp_knots: ArrayLike,
+    track_knots: ArrayLike,
+    bg_knots: ArrayLike,
+    window_phi1: tuple[float, float] = (-100.0, 20.0),
+    window_phi2: tuple[float, float] = (-7.0, 5.0),
+    grid_step: float = 0.1,
+    rule: str = "simpson",
+    prior_sigma: float = 1.0,
     dtype=None,
 ) -> StreamModel:
     """Build the tables of the stream model for fixed data, knots and integration grid.
@@ -119,8 +121,15 @@ def prepare_stream_model(
         says how many).
     grid_step : spacing [deg] of the integration grid (0.1 in the reference analysis).
     rule : "simpson" (default) or "trapezoid".
-    prior_sigma : standard deviation of the random-walk smoothness priors.
+    prior_sigma : standard deviation of the random-walk smoothness priors [units of each
+        spline: log density, deg, log deg].
     dtype : dtype of the tables (default: JAX's default float dtype).
+
+    Returns
+    -------
+    StreamModel
+        Design matrices at the data and on the integration grid, grids, weights and knots
+        (a pytree of arrays: pass it through jit as an argument).
     """
     phi1 = _as_1d("phi1", phi1)
     phi2 = _as_1d("phi2", phi2)
@@ -171,8 +180,18 @@ def prepare_stream_model(
     )
 
 
-def check_stream_params(params, model: StreamModel) -> None:
-    """Raise ValueError naming unknown, missing or wrongly shaped stream parameters."""
+def check_stream_params(params: Mapping[str, ArrayLike], model: StreamModel) -> None:
+    """Raise ValueError naming unknown, missing or wrongly shaped stream parameters.
+
+    Parameters
+    ----------
+    params : dict of str to array
+        Knot values: ``ln_amp`` (n_amp,) log linear density of the stream [log stars/deg];
+        ``track`` (n_track,) track mean [deg]; ``ln_width`` (n_track,) log Gaussian width
+        [log deg]; ``ln_bg`` (n_bg,) log background density [log stars/deg^2].
+    model : StreamModel
+        From :func:`prepare_stream_model`.
+    """
     expected = {
         "ln_amp": model.amp_knots.shape,
         "track": model.track_knots.shape,
@@ -193,10 +212,26 @@ def check_stream_params(params, model: StreamModel) -> None:
             )
 
 
-def stream_log_density(params, model: StreamModel):
-    """(log stream rate, log background rate) at the data points, each (N,).
+def stream_log_density(
+    params: Mapping[str, ArrayLike], model: StreamModel
+) -> tuple[jax.Array, jax.Array]:
+    """Log rates of the stream and of the background at the data points.
 
     Parameter names and shapes are checked at trace time (ValueError naming the entry).
+
+    Parameters
+    ----------
+    params : dict of str to array
+        Knot values: ``ln_amp`` (n_amp,) log linear density of the stream [log stars/deg];
+        ``track`` (n_track,) track mean [deg]; ``ln_width`` (n_track,) log Gaussian width
+        [log deg]; ``ln_bg`` (n_bg,) log background density [log stars/deg^2].
+    model : StreamModel
+        From :func:`prepare_stream_model`.
+
+    Returns
+    -------
+    log_stream, log_bg : (N,) arrays
+        Log rates [log stars/deg^2].
     """
     check_stream_params(params, model)
     amp = model.W_amp @ params["ln_amp"]
@@ -221,14 +256,44 @@ def _log_integral(params, model: StreamModel):
     return jnp.logaddexp(log_stream, log_bg)
 
 
-def stream_log_likelihood(params, model: StreamModel):
-    """Poisson-process log-likelihood of the data under the stream + background rate."""
+def stream_log_likelihood(params: Mapping[str, ArrayLike], model: StreamModel) -> jax.Array:
+    """Poisson-process log-likelihood of the data under the stream + background rate.
+
+    Parameters
+    ----------
+    params : dict of str to array
+        Knot values: ``ln_amp`` (n_amp,) log linear density of the stream [log stars/deg];
+        ``track`` (n_track,) track mean [deg]; ``ln_width`` (n_track,) log Gaussian width
+        [log deg]; ``ln_bg`` (n_bg,) log background density [log stars/deg^2].
+    model : StreamModel
+        From :func:`prepare_stream_model`.
+
+    Returns
+    -------
+    () array
+        Log-likelihood [nats].
+    """
     log_stream, log_bg = stream_log_density(params, model)
     return poisson_process_loglike(jnp.logaddexp(log_stream, log_bg), _log_integral(params, model))
 
 
-def stream_log_prior(params, model: StreamModel):
-    """Random-walk smoothness priors on ln_amp, track and ln_width (none on the background)."""
+def stream_log_prior(params: Mapping[str, ArrayLike], model: StreamModel) -> jax.Array:
+    """Random-walk smoothness priors on ln_amp, track and ln_width (none on the background).
+
+    Parameters
+    ----------
+    params : dict of str to array
+        Knot values: ``ln_amp`` (n_amp,) log linear density of the stream [log stars/deg];
+        ``track`` (n_track,) track mean [deg]; ``ln_width`` (n_track,) log Gaussian width
+        [log deg]; ``ln_bg`` (n_bg,) log background density [log stars/deg^2].
+    model : StreamModel
+        From :func:`prepare_stream_model`.
+
+    Returns
+    -------
+    () array
+        Log prior density (standard deviation ``model.prior_sigma``) [nats].
+    """
     s = model.prior_sigma
     return (
         random_walk_log_prior(params["ln_amp"], s)
@@ -237,21 +302,74 @@ def stream_log_prior(params, model: StreamModel):
     )
 
 
-def stream_objective(params, model: StreamModel):
-    """``-(log likelihood + log prior) / N``: the quantity L-BFGS minimises."""
+def stream_objective(params: Mapping[str, ArrayLike], model: StreamModel) -> jax.Array:
+    """``-(log likelihood + log prior) / N``: the quantity L-BFGS minimises.
+
+    Parameters
+    ----------
+    params : dict of str to array
+        Knot values: ``ln_amp`` (n_amp,) log linear density of the stream [log stars/deg];
+        ``track`` (n_track,) track mean [deg]; ``ln_width`` (n_track,) log Gaussian width
+        [log deg]; ``ln_bg`` (n_bg,) log background density [log stars/deg^2].
+    model : StreamModel
+        From :func:`prepare_stream_model`.
+
+    Returns
+    -------
+    () array
+        Negative log posterior per data point [nats per star].
+    """
     return -(stream_log_likelihood(params, model) + stream_log_prior(params, model)) / model.n_data
 
 
-def stream_membership(params, model: StreamModel):
-    """Per-star probability of belonging to the stream component, (N,)."""
+def stream_membership(params: Mapping[str, ArrayLike], model: StreamModel) -> jax.Array:
+    """Per-star probability of belonging to the stream: stream rate / (stream + background).
+
+    Parameters
+    ----------
+    params : dict of str to array
+        Knot values: ``ln_amp`` (n_amp,) log linear density of the stream [log stars/deg];
+        ``track`` (n_track,) track mean [deg]; ``ln_width`` (n_track,) log Gaussian width
+        [log deg]; ``ln_bg`` (n_bg,) log background density [log stars/deg^2].
+    model : StreamModel
+        From :func:`prepare_stream_model`.
+
+    Returns
+    -------
+    (N,) array
+        Membership probabilities in [0, 1] (dimensionless).
+    """
     log_stream, log_bg = stream_log_density(params, model)
     return membership_probability((log_stream, log_bg), 0)
 
 
-def stream_density_grid(params, model: StreamModel, phi1=None, phi2=None):
-    """Log rates (stream, background, total) on a (phi1, phi2) mesh, each (len(phi1), len(phi2)).
+def stream_density_grid(
+    params: Mapping[str, ArrayLike],
+    model: StreamModel,
+    phi1: ArrayLike | None = None,
+    phi2: ArrayLike | None = None,
+) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """Log rates (stream, background, total) on a (phi1, phi2) mesh.
 
-    Defaults to the integration grid. For plots; not on the likelihood's hot path.
+    For plots; not on the likelihood's hot path.
+
+    Parameters
+    ----------
+    params : dict of str to array
+        Knot values: ``ln_amp`` (n_amp,) log linear density of the stream [log stars/deg];
+        ``track`` (n_track,) track mean [deg]; ``ln_width`` (n_track,) log Gaussian width
+        [log deg]; ``ln_bg`` (n_bg,) log background density [log stars/deg^2].
+    model : StreamModel
+        From :func:`prepare_stream_model`.
+    phi1 : (n1,) array or None
+        Mesh along the stream [deg]; default: the integration grid.
+    phi2 : (n2,) array or None
+        Mesh across the stream [deg]; default: the integration grid.
+
+    Returns
+    -------
+    log_stream, log_bg, log_total : (n1, n2) arrays
+        Log rates [log stars/deg^2].
     """
     phi1 = model.grid_phi1 if phi1 is None else jnp.asarray(phi1)
     phi2 = model.grid_phi2 if phi2 is None else jnp.asarray(phi2)
@@ -268,23 +386,48 @@ def stream_density_grid(params, model: StreamModel, phi1=None, phi2=None):
 
 
 def stream_histogram_init(
-    phi1,
-    phi2,
+    phi1: ArrayLike,
+    phi2: ArrayLike,
     model: StreamModel,
     *,
-    phi1_range=(-90.0, 20.0),
-    n_phi1_bins=10,
-    phi2_bin=0.2,
-    off_stream=(-5.0, 3.0),
-    ln_width=-1.0,
-    smooth=1.0,
-):
+    phi1_range: tuple[float, float] = (-90.0, 20.0),
+    n_phi1_bins: int = 10,
+    phi2_bin: float = 0.2,
+    off_stream: tuple[float, float] = (-5.0, 3.0),
+    ln_width: float = -1.0,
+    smooth: float = 1.0,
+) -> dict[str, jax.Array]:
     """Initial knot values from histograms of the data (the reference analysis' recipe).
 
     Off-stream stars (phi2 < off_stream[0] or > off_stream[1]) give the background density
     along phi1; in coarse phi1 bins the smoothed, background-subtracted phi2 histogram gives the
     track (its peak) and the stream's peak density. Estimates are interpolated to the knots
     with scipy's interpolating cubic spline; the log-width starts at ``ln_width`` everywhere.
+
+    Parameters
+    ----------
+    phi1, phi2 : (N,) arrays
+        Star positions [deg] (the data of ``model``).
+    model : StreamModel
+        From :func:`prepare_stream_model` (knots, window, dtype).
+    phi1_range : (lower, upper)
+        Range of the coarse phi1 bins [deg].
+    n_phi1_bins : int
+        Number of coarse phi1 bins.
+    phi2_bin : float
+        Width of the phi2 histogram bins [deg].
+    off_stream : (lower, upper)
+        Stars with phi2 outside this interval estimate the background [deg].
+    ln_width : float
+        Starting log width of the stream [log deg].
+    smooth : float
+        Gaussian smoothing of the phi2 histograms [bins].
+
+    Returns
+    -------
+    dict of str to array
+        ``ln_amp``, ``track``, ``ln_width``, ``ln_bg`` knot values (units as in
+        :func:`stream_log_density`), in the dtype of ``model``.
     """
     from scipy.interpolate import InterpolatedUnivariateSpline
     from scipy.ndimage import gaussian_filter1d

@@ -33,6 +33,17 @@ def load_gd1(*, phi2_min: float | None = -7.0) -> GD1Catalog:
     the standard cut ``gd1_phi2 > phi2_min`` (None keeps every row). The packaged file is
     checked against its SHA-256, so a corrupt or truncated copy raises instead of loading.
 
+    Parameters
+    ----------
+    phi2_min : float or None
+        Keep stars with ``gd1_phi2 > phi2_min`` [deg]; None keeps every row.
+
+    Returns
+    -------
+    GD1Catalog
+        ``phi1``, ``phi2`` (N,) float64 positions [deg] in the GD-1 frame of Koposov et al.
+        (2010) and the astropy ``table`` of the selected rows.
+
     Sources: Gaia Collaboration (2023), A&A 674, A1; Chambers et al. (2016), PS1.
     """
     from astropy.table import Table
