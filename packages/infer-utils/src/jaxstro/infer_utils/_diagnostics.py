@@ -75,8 +75,7 @@ def ess_bulk(x: ArrayLike) -> np.ndarray:
 
     Parameters
     ----------
-    x : (n_chain, n_draw, ...) array
-        Draws of one parameter (any units); trailing axes are separate scalars.
+    x : (n_chain, n_draw, ...) array, as in :func:`split_rhat`.
 
     Returns
     -------
@@ -92,8 +91,7 @@ def ess_tail(x: ArrayLike) -> np.ndarray:
 
     Parameters
     ----------
-    x : (n_chain, n_draw, ...) array
-        Draws of one parameter (any units); trailing axes are separate scalars.
+    x : (n_chain, n_draw, ...) array, as in :func:`split_rhat`.
 
     Returns
     -------

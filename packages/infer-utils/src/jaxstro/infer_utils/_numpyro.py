@@ -216,10 +216,7 @@ def run_svi(
 
     Parameters
     ----------
-    model : callable
-        numpyro model, called as ``model(*model_args, **model_kwargs)``.
-    key : PRNG key
-        Random key.
+    model, key : as in :func:`run_numpyro_nuts`.
     guide : str or numpyro guide
         A name in ``AUTOGUIDES`` or a guide object.
     num_steps : int

@@ -234,10 +234,7 @@ def log_abs_det_jacobian(u: ArrayLike, lower: ArrayLike, upper: ArrayLike) -> ja
 
     Parameters
     ----------
-    u : (...) array
-        Unconstrained value (dimensionless).
-    lower, upper : (...) arrays or scalars
-        Bounds [units of the parameter], broadcastable to the value; +-inf for no bound.
+    u, lower, upper : as in :func:`to_bounded`.
 
     Returns
     -------

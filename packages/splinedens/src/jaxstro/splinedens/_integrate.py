@@ -142,17 +142,11 @@ def log_trapezoid(log_f: ArrayLike, x: ArrayLike, *, axis: int = -1) -> jax.Arra
 
     Parameters
     ----------
-    log_f : (..., n, ...) array
-        Log of the integrand on the grid [log of f's units].
-    x : (n,) array
-        Strictly increasing grid [units of x]; fixed (numpy), not traced.
-    axis : int
-        Axis of ``log_f`` that runs along ``x``.
+    log_f, x, axis : as in :func:`log_simpson`.
 
     Returns
     -------
-    array of ``log_f``'s shape without ``axis``
-        Log of the integral [log of (f's units times x's units)].
+    array of ``log_f``'s shape without ``axis``: log of the integral, as in :func:`log_simpson`.
     """
     return log_integrate(log_f, trapezoid_weights(x), axis=axis)
 

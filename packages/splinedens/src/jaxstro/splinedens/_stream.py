@@ -185,12 +185,8 @@ def check_stream_params(params: Mapping[str, ArrayLike], model: StreamModel) -> 
 
     Parameters
     ----------
-    params : dict of str to array
-        Knot values: ``ln_amp`` (n_amp,) log linear density of the stream [log stars/deg];
-        ``track`` (n_track,) track mean [deg]; ``ln_width`` (n_track,) log Gaussian width
-        [log deg]; ``ln_bg`` (n_bg,) log background density [log stars/deg^2].
-    model : StreamModel
-        From :func:`prepare_stream_model`.
+    params, model : knot values by name and the prepared model (see
+        :func:`stream_log_density`).
     """
     expected = {
         "ln_amp": model.amp_knots.shape,
@@ -261,12 +257,8 @@ def stream_log_likelihood(params: Mapping[str, ArrayLike], model: StreamModel) -
 
     Parameters
     ----------
-    params : dict of str to array
-        Knot values: ``ln_amp`` (n_amp,) log linear density of the stream [log stars/deg];
-        ``track`` (n_track,) track mean [deg]; ``ln_width`` (n_track,) log Gaussian width
-        [log deg]; ``ln_bg`` (n_bg,) log background density [log stars/deg^2].
-    model : StreamModel
-        From :func:`prepare_stream_model`.
+    params, model : knot values by name and the prepared model (see
+        :func:`stream_log_density`).
 
     Returns
     -------
@@ -282,12 +274,8 @@ def stream_log_prior(params: Mapping[str, ArrayLike], model: StreamModel) -> jax
 
     Parameters
     ----------
-    params : dict of str to array
-        Knot values: ``ln_amp`` (n_amp,) log linear density of the stream [log stars/deg];
-        ``track`` (n_track,) track mean [deg]; ``ln_width`` (n_track,) log Gaussian width
-        [log deg]; ``ln_bg`` (n_bg,) log background density [log stars/deg^2].
-    model : StreamModel
-        From :func:`prepare_stream_model`.
+    params, model : knot values by name and the prepared model (see
+        :func:`stream_log_density`).
 
     Returns
     -------
@@ -307,12 +295,8 @@ def stream_objective(params: Mapping[str, ArrayLike], model: StreamModel) -> jax
 
     Parameters
     ----------
-    params : dict of str to array
-        Knot values: ``ln_amp`` (n_amp,) log linear density of the stream [log stars/deg];
-        ``track`` (n_track,) track mean [deg]; ``ln_width`` (n_track,) log Gaussian width
-        [log deg]; ``ln_bg`` (n_bg,) log background density [log stars/deg^2].
-    model : StreamModel
-        From :func:`prepare_stream_model`.
+    params, model : knot values by name and the prepared model (see
+        :func:`stream_log_density`).
 
     Returns
     -------
@@ -327,12 +311,8 @@ def stream_membership(params: Mapping[str, ArrayLike], model: StreamModel) -> ja
 
     Parameters
     ----------
-    params : dict of str to array
-        Knot values: ``ln_amp`` (n_amp,) log linear density of the stream [log stars/deg];
-        ``track`` (n_track,) track mean [deg]; ``ln_width`` (n_track,) log Gaussian width
-        [log deg]; ``ln_bg`` (n_bg,) log background density [log stars/deg^2].
-    model : StreamModel
-        From :func:`prepare_stream_model`.
+    params, model : knot values by name and the prepared model (see
+        :func:`stream_log_density`).
 
     Returns
     -------
@@ -355,12 +335,8 @@ def stream_density_grid(
 
     Parameters
     ----------
-    params : dict of str to array
-        Knot values: ``ln_amp`` (n_amp,) log linear density of the stream [log stars/deg];
-        ``track`` (n_track,) track mean [deg]; ``ln_width`` (n_track,) log Gaussian width
-        [log deg]; ``ln_bg`` (n_bg,) log background density [log stars/deg^2].
-    model : StreamModel
-        From :func:`prepare_stream_model`.
+    params, model : knot values by name and the prepared model (see
+        :func:`stream_log_density`).
     phi1 : (n1,) array or None
         Mesh along the stream [deg]; default: the integration grid.
     phi2 : (n2,) array or None
