@@ -1,9 +1,17 @@
-"""Containers that carry line lists and CIA tables across package boundaries."""
+"""Containers that carry line lists and CIA tables across package boundaries.
+
+Both are frozen dataclasses registered as JAX pytrees: the arrays are leaves and the
+metadata (names, the reference temperature) is static, so a container can be passed through
+``jax.jit`` / ``vmap`` as an argument. Importing this module does not import radis (the readers
+import it when they parse a file).
+"""
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import dataclasses
+from typing import Any
 
+import jax
 import numpy as np
 
 __all__ = ["LineList", "CIATable", "T_REF_K", "C2_CM_K"]
@@ -13,8 +21,33 @@ T_REF_K = 296.0
 C2_CM_K = 1.438776877
 
 
-class LineList(NamedTuple):
-    """Line parameters of one molecule, ready for cross-section calculators.
+def _static(**kw) -> Any:
+    return dataclasses.field(metadata=dict(static=True), **kw)
+
+
+class _Container:
+    """NamedTuple-compatible helpers (``_fields``, ``_replace``, ``_asdict``) for the
+    dataclass containers, which replaced NamedTuples in linedb 0.2."""
+
+    @classmethod
+    def _field_names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in dataclasses.fields(cls))
+
+    @property
+    def _fields(self) -> tuple[str, ...]:
+        return self._field_names()
+
+    def _replace(self, **changes):
+        return dataclasses.replace(self, **changes)
+
+    def _asdict(self) -> dict:
+        return {f: getattr(self, f) for f in self._fields}
+
+
+@jax.tree_util.register_dataclass
+@dataclasses.dataclass(frozen=True)
+class LineList(_Container):
+    """Line parameters of one molecule, ready for cross-section calculators (a pytree).
 
     Conventions (the same for HITRAN/HITEMP and ExoMol sources):
 
@@ -31,6 +64,9 @@ class LineList(NamedTuple):
       ``gamma(T, P) = P sum_b x_b gamma_ref_b (T_ref / T)^n_b`` (HWHM).
     * Partition functions: ``pf_q[k]`` tabulated on ``pf_t_k`` for isotopologue
       ``pf_isotopes[k]``; each line's row is ``pf_index``.
+
+    As a pytree, the arrays are leaves and ``broadeners``, ``t_ref_k``, ``molecule`` and
+    ``source`` are static metadata.
     """
 
     nu_cm1: np.ndarray  # (n,) vacuum wavenumber [cm^-1], ascending
@@ -48,21 +84,40 @@ class LineList(NamedTuple):
     pf_t_k: np.ndarray  # (n_T,) partition-function temperatures [K]
     pf_q: np.ndarray  # (n_iso, n_T)
     pf_isotopes: np.ndarray  # (n_iso,) isotopologue ids of the pf_q rows
-    broadeners: tuple  # names, e.g. ("H2", "He")
-    broadener_fractions: np.ndarray  # (n_broadener,) volume fractions
-    t_ref_k: float
-    molecule: str
-    source: str  # "hitran" | "exomol"
+    broadeners: tuple[str, ...] = _static()  # names, e.g. ("H2", "He")
+    broadener_fractions: np.ndarray = dataclasses.field(default=None)  # (n_broadener,)
+    t_ref_k: float = _static(default=T_REF_K)
+    molecule: str = _static(default="")
+    source: str = _static(default="")  # "hitran" | "exomol"
+
+    def __post_init__(self):
+        # static metadata must be hashable for jit's cache: names as a tuple, T_ref a float
+        object.__setattr__(self, "broadeners", tuple(str(b) for b in self.broadeners))
+        object.__setattr__(self, "t_ref_k", float(self.t_ref_k))
 
     @property
     def n_lines(self) -> int:
-        return int(self.nu_cm1.size)
+        """Number of lines."""
+        return int(np.shape(self.nu_cm1)[0])
 
     def partition_function(self, t_k, isotope=None):
-        """Q(T) by linear interpolation of the table (numpy; raises outside the table)."""
+        """Q(T) by linear interpolation of the table (numpy; raises outside the table).
+
+        Parameters
+        ----------
+        t_k : array_like
+            Temperature(s) [K] within ``[pf_t_k[0], pf_t_k[-1]]``.
+        isotope : int, optional
+            Isotopologue id (a value of ``pf_isotopes``); the first row by default.
+
+        Returns
+        -------
+        numpy.ndarray
+            Q(T), the shape of ``t_k``.
+        """
         t = np.asarray(t_k, dtype=np.float64)
         lo, hi = self.pf_t_k[0], self.pf_t_k[-1]
-        if np.any((t < lo) | (t > hi)):
+        if np.any(~np.isfinite(t)) or np.any((t < lo) | (t > hi)):
             raise ValueError(
                 f"t_k={t} lies outside the partition-function table [{lo:g}, {hi:g}] K "
                 f"of {self.molecule}"
@@ -71,14 +126,16 @@ class LineList(NamedTuple):
         return np.interp(t, self.pf_t_k, self.pf_q[row])
 
 
-class CIATable(NamedTuple):
-    """Collision-induced absorption coefficients on a common wavenumber grid.
+@jax.tree_util.register_dataclass
+@dataclasses.dataclass(frozen=True)
+class CIATable(_Container):
+    """Collision-induced absorption coefficients on a common wavenumber grid (a pytree).
 
     ``coeff[i, j]`` [cm^5 molecule^-2] at ``t_k[i]`` and ``nu_cm1[j]``; zero where a
-    temperature block does not cover ``nu_cm1[j]``.
+    temperature block does not cover ``nu_cm1[j]``. ``pair`` (e.g. "H2-H2") is static.
     """
 
-    nu_cm1: np.ndarray  # (n_nu,) ascending
-    t_k: np.ndarray  # (n_T,) ascending
+    nu_cm1: np.ndarray  # (n_nu,) ascending [cm^-1]
+    t_k: np.ndarray  # (n_T,) ascending [K]
     coeff: np.ndarray  # (n_T, n_nu) [cm^5 molecule^-2]
-    pair: str  # e.g. "H2-H2"
+    pair: str = _static(default="")  # e.g. "H2-H2"

@@ -8,6 +8,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxstro.linedb import LineList
+from jaxstro.opacity._checks import is_traced, nan_if_invalid, stand_in
 from jaxstro.opacity._lines import (
     doppler_sigma,
     line_strength_log,
@@ -21,6 +23,8 @@ __all__ = [
     "line_arrays",
     "check_grid",
     "check_tp",
+    "check_lines",
+    "table_dtype",
     "select_lines",
     "strengths_widths",
 ]
@@ -46,19 +50,68 @@ class LineArrays:
 
 
 class CrossSectionAPI:
-    """``xsvector`` / ``xsmatrix`` of every calculator: input checks at the public boundary
-    (against ``self.t_range``), then the method's own ``_xs(t_k, p_bar)``."""
+    """``xsvector`` / ``xsmatrix`` of every calculator: the out-of-range policy of
+    ``jaxstro.opacity`` (see :mod:`jaxstro.opacity._checks`) around the method's own
+    ``_xs(t_k, p_bar)``.
+
+    Valid input: ``t_range[0] <= t_k <= t_range[1]`` [K] and ``0 < p_bar < inf`` [bar].
+    Concrete values outside raise ``ValueError``; traced values outside give NaN (the whole
+    spectrum of that layer); ``with_checks()`` returns a copy that also raises inside jit.
+    """
+
+    def with_checks(self, checked: bool = True):
+        """A copy that raises ``ValueError`` from inside ``jit`` when T or P is out of range
+        (a host callback per call; for debugging). ``checked=False`` turns it off again."""
+        return dataclasses.replace(self, checked=bool(checked))
+
+    def _guarded(self, t_k, p_bar):
+        # computed in the dtype of the prepared tables (that of nu_grid at preparation)
+        dtype = self.nu_grid.dtype
+        t, p = jnp.asarray(t_k, dtype=dtype), jnp.asarray(p_bar, dtype=dtype)
+        lo, hi = self.t_range
+        ok = (t >= lo) & (t <= hi) & (p > 0) & jnp.isfinite(p)
+        t_safe = stand_in(ok, t, 0.5 * (lo + hi))
+        p_safe = stand_in(ok, p, 1.0)
+        return ok, t_safe, p_safe
+
+    def _message(self, t_name, p_name):
+        lo, hi = self.t_range
+        return (
+            f"{t_name} / {p_name} out of range: {{value}}; this {self.method} calculator "
+            f"accepts {lo:g} <= {t_name} <= {hi:g} K and 0 < {p_name} < inf bar"
+        )
 
     def xsvector(self, t_k, p_bar):
-        """Cross section [cm^2/molecule] on ``nu_grid`` at temperature [K] and pressure [bar]."""
-        check_tp(t_k, p_bar, self.t_range)
-        return self._xs(t_k, p_bar)
+        """Cross section [cm^2/molecule] on ``nu_grid`` at temperature ``t_k`` [K] and
+        pressure ``p_bar`` [bar] (scalars): (n_grid,), in the dtype of the prepared tables."""
+        check_tp(t_k, p_bar, self.t_range, names=("t_k", "p_bar"))
+        ok, t, p = self._guarded(t_k, p_bar)
+        return nan_if_invalid(
+            ok,
+            self._xs(t, p),
+            value=jnp.stack([jnp.asarray(t_k, t.dtype), jnp.asarray(p_bar, t.dtype)]),
+            checked=self.checked,
+            message=self._message("t_k", "p_bar") + " (values: [t_k, p_bar])",
+        )
 
     def xsmatrix(self, t_layers, p_layers):
-        """(n_layers, n_grid) cross sections; layers run sequentially (``lax.map``)."""
-        check_tp(t_layers, p_layers, self.t_range)
-        t, p = jnp.broadcast_arrays(jnp.asarray(t_layers), jnp.asarray(p_layers))
-        return jax.lax.map(lambda tp: self._xs(tp[0], tp[1]), (t, p))
+        """(n_layers, n_grid) cross sections [cm^2/molecule] for temperatures [K] and
+        pressures [bar] of each layer (broadcast against each other); layers run
+        sequentially (``lax.map``), so memory is that of one layer."""
+        check_tp(t_layers, p_layers, self.t_range, names=("t_layers", "p_layers"))
+        dtype = self.nu_grid.dtype
+        t_in, p_in = jnp.broadcast_arrays(
+            jnp.asarray(t_layers, dtype=dtype), jnp.asarray(p_layers, dtype=dtype)
+        )
+        ok, t, p = self._guarded(t_in, p_in)
+        xs = jax.lax.map(lambda tp: self._xs(tp[0], tp[1]), (t, p))
+        return nan_if_invalid(
+            ok,
+            xs,
+            value=jnp.stack([t_in, p_in.astype(t_in.dtype)], axis=-1),
+            checked=self.checked,
+            message=self._message("t_layers", "p_layers") + " (rows: [T, P])",
+        )
 
 
 def _log_strength(lines) -> np.ndarray:
@@ -70,7 +123,7 @@ def _log_strength(lines) -> np.ndarray:
 def line_arrays(lines, keep=None, dtype=None) -> LineArrays:
     """Convert a ``jaxstro.linedb.LineList`` (optionally a subset ``keep``) to JAX arrays."""
     sel = slice(None) if keep is None else keep
-    dt = dtype or jnp.asarray(0.0).dtype
+    dt = table_dtype(None) if dtype is None else dtype
     a = lambda v: jnp.asarray(np.asarray(v)[sel], dtype=dt)
     return LineArrays(
         nu=a(lines.nu_cm1),
@@ -86,6 +139,22 @@ def line_arrays(lines, keep=None, dtype=None) -> LineArrays:
         pf_q=jnp.asarray(lines.pf_q, dtype=dt),
         t_ref=float(lines.t_ref_k),
     )
+
+
+def table_dtype(dtype=None, like=None):
+    """Float dtype of prepared tables: ``dtype`` if given, else that of the array ``like``
+    (the user's grid) when it is a floating array, else JAX's default float (float32 unless
+    x64 is on). Never wider than JAX allows (float64 needs x64)."""
+    if dtype is None and like is not None:
+        arr_dtype = getattr(like, "dtype", None)
+        if arr_dtype is not None and jnp.issubdtype(arr_dtype, jnp.floating):
+            dtype = arr_dtype
+    if dtype is None:
+        return jnp.asarray(0.0).dtype
+    dt = jnp.dtype(dtype)
+    if not jnp.issubdtype(dt, jnp.floating):
+        raise ValueError(f"dtype must be a floating dtype (float32 or float64); got {dtype!r}")
+    return jnp.asarray(np.zeros(0, dt)).dtype
 
 
 def select_lines(lines, nu_grid, margin_cm1) -> np.ndarray:
@@ -114,6 +183,17 @@ def strengths_widths(la: LineArrays, t_k, p_bar):
     return s, sig, gam
 
 
+def check_lines(lines) -> None:
+    """``lines`` must be a non-empty ``jaxstro.linedb.LineList``."""
+    if not isinstance(lines, LineList):
+        raise TypeError(
+            f"lines must be a jaxstro.linedb.LineList (read_hitran / read_exomol); "
+            f"got {type(lines).__name__}"
+        )
+    if np.shape(lines.nu_cm1)[0] == 0:
+        raise ValueError("lines is empty (0 lines)")
+
+
 def check_grid(nu_grid) -> np.ndarray:
     nu = np.asarray(nu_grid, dtype=np.float64)
     if nu.ndim != 1 or nu.size < 2 or not np.all(np.diff(nu) > 0):
@@ -123,17 +203,20 @@ def check_grid(nu_grid) -> np.ndarray:
     return nu
 
 
-def check_tp(t_k, p_bar, t_range) -> None:
-    """Value checks on concrete (non-traced) temperatures and pressures."""
-    if isinstance(t_k, jax.core.Tracer) or isinstance(p_bar, jax.core.Tracer):
+def check_tp(t_k, p_bar, t_range, *, names=("t_k", "p_bar")) -> None:
+    """Value checks on concrete (non-traced) temperatures [K] and pressures [bar]: raise
+    ``ValueError`` naming the argument when out of range, NaN or inf included."""
+    if is_traced(t_k) and is_traced(p_bar):
         return
-    t = np.asarray(t_k, dtype=np.float64)
-    p = np.asarray(p_bar, dtype=np.float64)
     lo, hi = t_range
-    if np.any(~np.isfinite(t)) or np.any(t < lo) or np.any(t > hi):
-        raise ValueError(
-            f"t_k={t} K lies outside the valid range [{lo:g}, {hi:g}] K of this "
-            "calculator (partition-function table / robust range)"
-        )
-    if np.any(~np.isfinite(p)) or np.any(p <= 0):
-        raise ValueError(f"p_bar must be positive and finite; got {p}")
+    if not is_traced(t_k):
+        t = np.asarray(t_k, dtype=np.float64)
+        if np.any(~np.isfinite(t)) or np.any(t < lo) or np.any(t > hi):
+            raise ValueError(
+                f"{names[0]}={t} K lies outside the valid range [{lo:g}, {hi:g}] K of this "
+                "calculator (partition-function table / robust range)"
+            )
+    if not is_traced(p_bar):
+        p = np.asarray(p_bar, dtype=np.float64)
+        if np.any(~np.isfinite(p)) or np.any(p <= 0):
+            raise ValueError(f"{names[1]} must be positive and finite [bar]; got {p}")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from jaxstro.opacity._calc_common import check_grid
+from jaxstro.opacity._calc_common import check_grid, check_lines
 from jaxstro.opacity._lpf import prepare_lpf
 from jaxstro.opacity._modit import prepare_modit
 from jaxstro.opacity._premodit import prepare_premodit
@@ -42,13 +40,27 @@ def make_calculator(lines, nu_grid, method="premodit", **options):
           ``oversample``, ``isotopologue_doppler``. No pressure shift.
     **options
         The method's options above, and for every method ``margin_cm1``: lines centred up to
-        this far [cm^-1] outside the grid contribute (full Voigt wings, no cut-off); 25.
+        this far [cm^-1] outside the grid contribute (full Voigt wings, no cut-off); 25;
+        ``dtype``: float dtype of the prepared tables, by default that of ``nu_grid`` when it
+        is a floating JAX/numpy array (float64 needs ``jax_enable_x64``), else JAX's default
+        float.
 
     Returns
     -------
     A pytree with ``xsvector(t_k, p_bar) -> (n,)`` and
     ``xsmatrix(t_layers, p_layers) -> (n_layers, n)`` cross sections [cm^2/molecule],
-    jit-, vmap- and grad-safe in temperature [K] and pressure [bar].
+    jit-, vmap- and grad-safe in temperature [K] and pressure [bar]. Out of range (T outside
+    the partition-function table, or for PreMODIT outside ``robust_range``; P <= 0; NaN or
+    inf): concrete values raise ``ValueError``, traced values give NaN, and
+    ``calc.with_checks()`` raises from inside jit too (the package's out-of-range policy).
+
+    Raises
+    ------
+    TypeError
+        ``lines`` is not a ``jaxstro.linedb.LineList``.
+    ValueError
+        Unknown ``method``, an empty line list, a ``nu_grid`` that is not strictly increasing
+        (or, for MODIT/PreMODIT, not ESLOG), or an option out of its range.
 
     Notes
     -----
@@ -62,8 +74,5 @@ def make_calculator(lines, nu_grid, method="premodit", **options):
     if method not in METHODS:
         raise ValueError(f"method must be one of {sorted(METHODS)}; got {method!r}")
     check_grid(nu_grid)
-    if not hasattr(lines, "nu_cm1") or not hasattr(lines, "strength_ref"):
-        raise TypeError(f"lines must be a jaxstro.linedb.LineList; got {type(lines).__name__}")
-    if np.asarray(lines.nu_cm1).size == 0:
-        raise ValueError("lines is empty (0 lines)")
+    check_lines(lines)
     return METHODS[method](lines, nu_grid, **options)

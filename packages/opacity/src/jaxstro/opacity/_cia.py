@@ -8,6 +8,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxstro.linedb import CIATable
+from jaxstro.opacity._calc_common import check_grid, table_dtype
+from jaxstro.opacity._checks import is_traced, nan_if_invalid, stand_in
+
 __all__ = ["CIAGrid", "prepare_cia"]
 
 _LOG_FLOOR = -700.0  # log of "no absorption" (exp(-700) ~ 1e-304)
@@ -16,58 +20,110 @@ _LOG_FLOOR = -700.0  # log of "no absorption" (exp(-700) ~ 1e-304)
 @jax.tree_util.register_dataclass
 @dataclasses.dataclass(frozen=True)
 class CIAGrid:
-    """A CIA table resampled onto ``nu_grid`` (log coefficients), ready for T interpolation."""
+    """A CIA table resampled onto ``nu_grid`` (log coefficients), ready for T interpolation.
+
+    Valid temperatures: ``t_min <= t_k <= t_max`` [K] (the table's). Out of range follows the
+    package policy: concrete values raise ``ValueError``, traced values give NaN,
+    ``with_checks()`` returns a copy that raises from inside jit too.
+    """
 
     t_k: jax.Array  # (n_T,)
     log_coeff: jax.Array  # (n_T, n_grid) natural log of cm^5 molecule^-2 (floored)
     t_min: float = dataclasses.field(metadata=dict(static=True))
     t_max: float = dataclasses.field(metadata=dict(static=True))
+    checked: bool = dataclasses.field(default=False, metadata=dict(static=True))
 
-    def _check(self, t):
-        if not isinstance(t, jax.core.Tracer):
-            tv = np.asarray(t)
-            if np.any((tv < self.t_min) | (tv > self.t_max)):
+    def with_checks(self, checked: bool = True) -> CIAGrid:
+        """A copy that raises ``ValueError`` from inside ``jit`` for out-of-range T."""
+        return dataclasses.replace(self, checked=bool(checked))
+
+    def _check(self, t, name):
+        if not is_traced(t):
+            tv = np.asarray(t, dtype=np.float64)
+            if np.any(~np.isfinite(tv)) or np.any((tv < self.t_min) | (tv > self.t_max)):
                 raise ValueError(
-                    f"t_k={tv} lies outside the CIA table's range "
+                    f"{name}={tv} K lies outside the CIA table's range "
                     f"[{self.t_min:g}, {self.t_max:g}] K"
                 )
 
-    def log_coeff_vector(self, t_k):
-        """(n_grid,) natural-log CIA coefficient at temperature ``t_k`` [K]."""
-        self._check(t_k)
-        t = jnp.clip(t_k, self.t_min, self.t_max)
+    def _interp(self, t):
         i = jnp.clip(jnp.searchsorted(self.t_k, t, side="right") - 1, 0, self.t_k.size - 2)
         w = (t - self.t_k[i]) / (self.t_k[i + 1] - self.t_k[i])
         return (1 - w) * self.log_coeff[i] + w * self.log_coeff[i + 1]
 
+    def _guarded(self, t_k, name):
+        t = jnp.asarray(t_k, dtype=jnp.result_type(t_k, self.log_coeff.dtype))
+        ok = (t >= self.t_min) & (t <= self.t_max)
+        out = jax.vmap(self._interp)(jnp.atleast_1d(stand_in(ok, t, self.t_min)))
+        out = out.reshape(t.shape + out.shape[-1:])
+        message = (
+            f"{name} out of the CIA table's range [{self.t_min:g}, {self.t_max:g}] K: {{value}}"
+        )
+        return nan_if_invalid(ok, out, value=t, checked=self.checked, message=message)
+
+    def log_coeff_vector(self, t_k):
+        """(n_grid,) natural-log CIA coefficient [ln(cm^5 molecule^-2)] at ``t_k`` [K]."""
+        self._check(t_k, "t_k")
+        return self._guarded(t_k, "t_k")
+
     def log_coeff_matrix(self, t_layers):
-        """(n_layers, n_grid) natural-log coefficients for a temperature profile."""
-        self._check(t_layers)
-        return jax.vmap(self.log_coeff_vector)(jnp.asarray(t_layers))
+        """(n_layers, n_grid) natural-log coefficients for temperatures ``t_layers`` [K]."""
+        self._check(t_layers, "t_layers")
+        return self._guarded(jnp.asarray(t_layers), "t_layers")
 
     def coeff_vector(self, t_k):
-        """(n_grid,) CIA coefficient [cm^5 molecule^-2]; exactly 0 outside the table's nu range."""
+        """(n_grid,) CIA coefficient [cm^5 molecule^-2]; exactly 0 outside the table's nu range.
+
+        The coefficients (~1e-46 to 1e-42 for H2-H2) lie below float32's smallest normal
+        number: in float32 they underflow to 0 or denormals; use :meth:`log_coeff_vector`
+        (what ``jaxstro.rtransfer`` does) and combine with densities in log space.
+        """
         lc = self.log_coeff_vector(t_k)
-        return jnp.where(lc > _LOG_FLOOR + 1.0, jnp.exp(lc), 0.0)
+        # NaN (out of range under jit) stays NaN: the comparison is written so NaN fails it
+        return jnp.where(lc <= _LOG_FLOOR + 1.0, 0.0, jnp.exp(lc))
 
 
-def prepare_cia(table, nu_grid) -> CIAGrid:
-    """Resample a ``jaxstro.linedb.CIATable`` onto ``nu_grid`` (log-linear in nu, once)."""
-    nu_grid = np.asarray(nu_grid, dtype=np.float64)
-    if nu_grid.ndim != 1 or not np.all(np.diff(nu_grid) > 0):
-        raise ValueError(
-            f"nu_grid must be a 1-D strictly increasing array [cm^-1]; got shape {nu_grid.shape}"
+def prepare_cia(table: CIATable, nu_grid, *, dtype=None) -> CIAGrid:
+    """Resample a CIA table onto ``nu_grid`` (log-linear in wavenumber, done once).
+
+    Parameters
+    ----------
+    table : jaxstro.linedb.CIATable
+        From :func:`jaxstro.linedb.read_cia`.
+    nu_grid : (n_grid,) strictly increasing wavenumbers [cm^-1].
+    dtype : float dtype of the prepared table; by default that of ``nu_grid`` when it is a
+        floating array, else JAX's default float.
+
+    Returns
+    -------
+    CIAGrid
+        Log coefficients on ``nu_grid`` at the table's temperatures; ``_LOG_FLOOR`` (-700)
+        outside the table's wavenumber range (no absorption).
+
+    Raises
+    ------
+    TypeError
+        ``table`` is not a ``CIATable``.
+    ValueError
+        A bad ``nu_grid`` or a table with fewer than 2 temperatures.
+    """
+    if not isinstance(table, CIATable):
+        raise TypeError(
+            f"table must be a jaxstro.linedb.CIATable (read_cia); got {type(table).__name__}"
         )
+    nu = check_grid(nu_grid)
     t = np.asarray(table.t_k, dtype=np.float64)
     if t.size < 2:
         raise ValueError(f"the CIA table has {t.size} temperature(s); interpolation in T needs 2")
+    coeff = np.asarray(table.coeff, dtype=np.float64)
     with np.errstate(divide="ignore"):
-        logc = np.where(table.coeff > 0, np.log(np.maximum(table.coeff, 1e-300)), _LOG_FLOOR)
-    out = np.full((t.size, nu_grid.size), _LOG_FLOOR)
-    inside = (nu_grid >= table.nu_cm1[0]) & (nu_grid <= table.nu_cm1[-1])
+        logc = np.where(coeff > 0, np.log(np.maximum(coeff, 1e-300)), _LOG_FLOOR)
+    out = np.full((t.size, nu.size), _LOG_FLOOR)
+    tab_nu = np.asarray(table.nu_cm1, dtype=np.float64)
+    inside = (nu >= tab_nu[0]) & (nu <= tab_nu[-1])
     for k in range(t.size):
-        out[k, inside] = np.interp(nu_grid[inside], table.nu_cm1, logc[k])
-    dt = jnp.asarray(0.0).dtype
+        out[k, inside] = np.interp(nu[inside], tab_nu, logc[k])
+    dt = table_dtype(dtype, like=nu_grid)
     return CIAGrid(
         t_k=jnp.asarray(t, dtype=dt),
         log_coeff=jnp.asarray(np.maximum(out, _LOG_FLOOR), dtype=dt),

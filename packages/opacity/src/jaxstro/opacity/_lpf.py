@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import jax
 import jax.numpy as jnp
@@ -14,6 +15,7 @@ from jaxstro.opacity._calc_common import (
     line_arrays,
     select_lines,
     strengths_widths,
+    table_dtype,
 )
 from jaxstro.opacity._lines import doppler_sigma
 from jaxstro.opacity._voigt import _R_SWITCH, _SQRT_PI, far_hjerting, voigt_hjerting
@@ -38,6 +40,7 @@ class LPFCalculator(CrossSectionAPI):
     pressure_shift: bool = dataclasses.field(metadata=dict(static=True))
     t_range: tuple = dataclasses.field(metadata=dict(static=True))
     method: str = dataclasses.field(default="lpf", metadata=dict(static=True))
+    checked: bool = dataclasses.field(default=False, metadata=dict(static=True))
 
     def _xs(self, t_k, p_bar):
         s, sig, gam = strengths_widths(self.lines, t_k, p_bar)
@@ -56,8 +59,8 @@ class LPFCalculator(CrossSectionAPI):
         # direct sum (benchmarks/bench_opacity.py).
         def body(acc, blk):
             s_c, nu_c, sig_c, gam_c = blk
-            scale = sig_c * np.sqrt(2.0)
-            norm = s_c / (scale * _SQRT_PI)
+            scale = sig_c * math.sqrt(2.0)
+            norm = s_c / (scale * float(_SQRT_PI))
             z = jax.lax.complex(
                 (self.grid_offset[None, :] - nu_c[:, None]) / scale[:, None],
                 jnp.broadcast_to((gam_c / scale)[:, None], (s_c.shape[0], n_grid)),
@@ -85,13 +88,13 @@ class LPFCalculator(CrossSectionAPI):
 
 
 def prepare_lpf(
-    lines, nu_grid, *, margin_cm1=25.0, chunk=256, pressure_shift=False
+    lines, nu_grid, *, margin_cm1=25.0, chunk=256, pressure_shift=False, dtype=None
 ) -> LPFCalculator:
     """LPF calculator for the lines centred within ``margin_cm1`` of the grid (full wings)."""
     keep = select_lines(lines, nu_grid, margin_cm1)
     n = keep.size
     pad = (-n) % chunk
-    la = line_arrays(lines, keep)
+    la = line_arrays(lines, keep, dtype=table_dtype(dtype, like=nu_grid))
     if pad:
 
         def padded(v, fill):

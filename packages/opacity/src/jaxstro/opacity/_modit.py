@@ -19,6 +19,7 @@ from jaxstro.opacity._calc_common import (
     line_arrays,
     select_lines,
     strengths_widths,
+    table_dtype,
 )
 from jaxstro.opacity._dit import (
     TwoLevel,
@@ -27,6 +28,7 @@ from jaxstro.opacity._dit import (
     check_eslog,
     core_buffer_steps,
     doppler_sigma_q,
+    eslog_float64,
     lorentz_width_weights,
     make_two_level,
     mass_groups,
@@ -58,6 +60,7 @@ class MODITCalculator(CrossSectionAPI):
     pressure_shift: bool = dataclasses.field(metadata=dict(static=True))
     t_range: tuple = dataclasses.field(metadata=dict(static=True))
     method: str = dataclasses.field(default="modit", metadata=dict(static=True))
+    checked: bool = dataclasses.field(default=False, metadata=dict(static=True))
 
     def _xs(self, t_k, p_bar):
         la = self.lines
@@ -106,9 +109,10 @@ def prepare_modit(
     t_min_k=300.0,
     isotopologue_doppler=False,
     pressure_shift=False,
+    dtype=None,
 ) -> MODITCalculator:
     """MODIT calculator; see :func:`jaxstro.opacity.make_calculator` for the options."""
-    nu = np.asarray(nu_grid, dtype=np.float64)
+    nu = eslog_float64(nu_grid)
     if not (0 < gamma_resolution <= 1):
         raise ValueError(
             f"gamma_resolution must be in (0, 1] (step in ln gamma); got {gamma_resolution!r}"
@@ -128,7 +132,7 @@ def prepare_modit(
     ok = on_fine | on_coarse
     keep, row, on_fine = keep[ok], row[ok], on_fine[ok]
     i0, _ = quadratic_weights(row)
-    la = line_arrays(lines, keep)
+    la = line_arrays(lines, keep, dtype=table_dtype(dtype, like=nu_grid))
     nu_l = np.asarray(lines.nu_cm1, dtype=np.float64)[keep]
     weights = np.asarray(lines.strength_ref)[keep] * np.asarray(lines.abundance)[keep]
     masses, group = mass_groups(np.asarray(lines.molmass_amu)[keep], weights, isotopologue_doppler)

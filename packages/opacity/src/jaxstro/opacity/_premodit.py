@@ -22,7 +22,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxstro.opacity._calc_common import CrossSectionAPI, select_lines
+from jaxstro.opacity._calc_common import CrossSectionAPI, select_lines, table_dtype
 from jaxstro.opacity._dit import (
     TwoLevel,
     TwoLevelArrays,
@@ -30,6 +30,7 @@ from jaxstro.opacity._dit import (
     check_eslog,
     core_buffer_steps,
     doppler_sigma_q,
+    eslog_float64,
     lorentz_width_weights,
     make_two_level,
     mass_groups,
@@ -78,6 +79,7 @@ class PreMODITCalculator(CrossSectionAPI):
     gamma_resolution: float = dataclasses.field(metadata=dict(static=True))
     n_resolution: float = dataclasses.field(metadata=dict(static=True))
     method: str = dataclasses.field(default="premodit", metadata=dict(static=True))
+    checked: bool = dataclasses.field(default=False, metadata=dict(static=True))
 
     @property
     def t_range(self):
@@ -148,9 +150,10 @@ def prepare_premodit(
     margin_cm1=25.0,
     oversample=None,
     isotopologue_doppler=False,
+    dtype=None,
 ) -> PreMODITCalculator:
     """PreMODIT calculator; see :func:`jaxstro.opacity.make_calculator` for the options."""
-    nu = np.asarray(nu_grid, dtype=np.float64)
+    nu = eslog_float64(nu_grid)
     t_low, t_high = (float(v) for v in robust_range)
     pf_lo, pf_hi = float(lines.pf_t_k[0]), float(lines.pf_t_k[-1])
     if not (pf_lo <= t_low < t_high <= pf_hi):
@@ -257,7 +260,7 @@ def prepare_premodit(
     pad_sign[rows_b, slot] = np.sign(values[order])
     pad_e[rows_b, slot] = ukeys[order, 1]
 
-    dt = jnp.asarray(0.0).dtype
+    dt = table_dtype(dtype, like=nu_grid)
     return PreMODITCalculator(
         nu_grid=jnp.asarray(nu, dtype=dt),
         log_values=jnp.asarray(pad_logv, dtype=dt),

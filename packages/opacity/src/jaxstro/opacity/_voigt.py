@@ -16,6 +16,8 @@ The derivative is exact and analytic, dw/dz = -2 z w(z) + 2 i / sqrt(pi), attach
 
 from __future__ import annotations
 
+import math
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -23,7 +25,9 @@ from jax.typing import ArrayLike
 
 __all__ = ["faddeeva", "voigt_hjerting", "voigt"]
 
-_SQRT_PI = np.sqrt(np.pi)
+# Python floats, not numpy scalars: a numpy float64 scalar is strongly typed in JAX and would
+# promote complex64 / float32 inputs to 128/64 bits when x64 is on
+_SQRT_PI = math.sqrt(math.pi)
 _N_WEIDEMAN = 40
 _R_SWITCH = 8.0
 
@@ -35,7 +39,8 @@ def _weideman_coefficients(n: int):
     t = big_l * np.tan(k * np.pi / (2 * m))
     f = np.concatenate([[0.0], np.exp(-(t**2)) * (big_l**2 + t**2)])
     a = np.real(np.fft.fft(np.fft.fftshift(f))) / (2 * m)
-    return big_l, a[1 : n + 1][::-1].copy()  # highest power first (for Horner)
+    # highest power first (for Horner)
+    return float(big_l), tuple(float(v) for v in a[1 : n + 1][::-1])
 
 
 _L, _A = _weideman_coefficients(_N_WEIDEMAN)
@@ -195,5 +200,5 @@ def voigt(x_cm1: ArrayLike, sigma_cm1: ArrayLike, gamma_cm1: ArrayLike) -> jax.A
     if not jnp.issubdtype(dtype, jnp.floating):
         dtype = jnp.result_type(float)
     x, s, g = (v.astype(dtype) for v in (x, s, g))
-    scale = s * np.sqrt(2.0)
+    scale = s * math.sqrt(2.0)
     return voigt_hjerting(x / scale, g / scale) / (scale * _SQRT_PI)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import NamedTuple
 
@@ -10,6 +11,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxstro.sedphys._checks import nan_if_invalid
 from jaxstro.sedphys._cosmo import MPC_CM, PLANCK18, Cosmology, age_at_z_gyr
 from jaxstro.sedphys._cosmo import luminosity_distance_mpc as _dl_mpc
 from jaxstro.sedphys._dust import (
@@ -18,7 +20,7 @@ from jaxstro.sedphys._dust import (
     igm_transmission_madau,
     power_law_tau,
 )
-from jaxstro.sedphys._filters import AB_ZERO_JY, load_filters, photometry_matrix
+from jaxstro.sedphys._filters import AB_ZERO_JY, Filter, load_filters, photometry_matrix
 from jaxstro.sedphys._params import Fixed, ParamSpec
 from jaxstro.sedphys._sfh import (
     age_bin_masses,
@@ -42,6 +44,7 @@ __all__ = ["Observation", "Spectrum", "SEDModel", "model_param_names", "Z_SUN", 
 Z_SUN = 0.02  # BC03 metallicities are absolute with Z_sun = 0.02
 L_SUN_ERG_S = 3.826e33  # the BC03 grid's L_sun
 TEN_PC_MPC = 1e-5
+_LOG_2PI = math.log(2.0 * math.pi)
 JY_CGS = 1e-23
 
 SFH_PARAMS = {
@@ -92,8 +95,9 @@ class Spectrum(NamedTuple):
     fnu_maggies: jax.Array  # (n_wave,) observed flux density [maggies = 3631 Jy]
 
 
+@jax.tree_util.register_pytree_node_class
 class SEDModel:
-    """Photometry and spectra of a galaxy from a parameter dict.
+    """Photometry and spectra of a galaxy from a parameter dict (a pytree).
 
     Parameters
     ----------
@@ -108,16 +112,105 @@ class SEDModel:
         (lambda/5500 A)**dust_slope), "calzetti" (A_V = av) or "none"
     igm : apply Madau (1995) IGM transmission
     lgmet_scatter : width [dex] of the Gaussian metallicity distribution around logzsol
-    n_table : points (uniform in ln t) of the cosmic-time table on which the SFH is integrated
-        into SSP age-bin masses (see ``make_time_table`` and the README's convergence table)
+    n_table : nodes of the cosmic-time table on which the SFH is integrated into SSP age-bin
+        masses (half uniform in ln t, half in ln lookback time, plus the age-bin edges; see
+        ``make_time_table`` and the README's convergence table)
 
     Notes
     -----
     ``predict_photometry(params)`` -> (n_filter,) maggies; ``predict_spectrum(params)`` ->
     Spectrum; ``derived(params)`` -> stellar mass, SFR over 10/100 Myr, mass-weighted age.
-    ``params`` holds the free parameters only. With a Fixed redshift the filters are resampled
-    onto the observed wavelength grid once, here; with a free one, in every call.
+    ``params`` holds the free parameters only, each a scalar (``jax.vmap`` over a batch). With
+    a Fixed redshift the filters are resampled onto the observed wavelength grid once, here;
+    with a free one, in every call.
+
+    The model is a pytree: its prepared tables (SSP fluxes, filter curves, time tables) are
+    leaves and its configuration (spec, SFH and dust law, cosmology, sizes) is static. Jit the
+    unbound methods and pass the model as an argument, so the 7 x 221 x 1052 SSP grid is an
+    input of the compiled function rather than a compile-time constant, and a new parameter
+    value never retraces::
+
+        predict = jax.jit(SEDModel.predict_photometry)
+        maggies = predict(model, params)
+
+    (``jax.jit(model.predict_photometry)`` also works but captures the tables as constants:
+    ``benchmarks/bench_sed_compile.py`` measures the difference.)
+
+    Parameters outside their prior's support follow the package's out-of-range policy:
+    concrete values raise ``ValueError``; traced values give NaN outputs (``log_prob`` gives
+    -inf); ``model.with_checks()`` returns a copy that also raises from inside jit.
     """
+
+    # pytree layout: array-valued attributes are leaves, the configuration is static (hashable)
+    _LEAVES = (
+        "ssp",
+        "bins",
+        "_smf",
+        "_wave",
+        "_flux_yo",
+        "_wave_phot",
+        "_flux_yo_phot",
+        "_filter_curves",
+        "_maggies",
+        "_maggies_err",
+        "_z_consts",
+    )
+    _STATIC = (
+        "spec",
+        "sfh",
+        "dust",
+        "igm",
+        "cosmology",
+        "lgmet_scatter",
+        "n_table",
+        "_n_young",
+        "_phot_range",
+        "_fixed_z",
+        "_sfh_edges_t",
+        "_filter_names",
+        "checked",
+    )
+
+    def tree_flatten(self):
+        return (
+            tuple(getattr(self, k) for k in self._LEAVES),
+            tuple(getattr(self, k) for k in self._STATIC),
+        )
+
+    @classmethod
+    def tree_unflatten(cls, static, leaves):
+        obj = object.__new__(cls)
+        for k, v in zip(cls._LEAVES, leaves, strict=True):
+            object.__setattr__(obj, k, v)
+        for k, v in zip(cls._STATIC, static, strict=True):
+            object.__setattr__(obj, k, v)
+        return obj
+
+    def with_checks(self, checked: bool = True) -> SEDModel:
+        """A copy that raises ``ValueError`` from inside ``jit`` when a parameter lies outside
+        its prior's support (a host callback per call; for debugging)."""
+        leaves, static = self.tree_flatten()
+        static = static[:-1] + (bool(checked),)
+        return self.tree_unflatten(static, leaves)
+
+    @property
+    def filters(self) -> tuple:
+        """The speclite filter curves (``Filter`` tuples: name, wave_aa, response)."""
+        curves = zip(self._filter_names, self._filter_curves, strict=True)
+        return tuple(Filter(n, w, r) for n, (w, r) in curves)
+
+    @property
+    def observation(self) -> Observation:
+        """The filter names and the measured maggies and errors (None if not given)."""
+        return Observation(self._filter_names, self._maggies, self._maggies_err)
+
+    @property
+    def _phot(self) -> slice:
+        return slice(*self._phot_range)
+
+    @property
+    def _sfh_edges(self) -> np.ndarray:
+        return np.asarray(self._sfh_edges_t, dtype=np.float64)
 
     def __init__(
         self,
@@ -147,7 +240,8 @@ class SEDModel:
                     f"sfh_edges_gyr must increase strictly from 0; got {sfh_edges_gyr!r}"
                 )
             n_bins = e.size - 1
-            self._sfh_edges = e
+        else:
+            e = ()
         required = model_param_names(sfh, dust, n_bins=n_bins)
         missing = [n for n in required if n not in spec.priors]
         extra = [n for n in spec.priors if n not in required]
@@ -164,12 +258,19 @@ class SEDModel:
                 f"redshift: the prior {spec.priors['redshift']!r} allows redshift {z_lo} < 0; "
                 "redshift must be >= 0 (0 gives absolute magnitudes at 10 pc)"
             )
-        self.spec, self.ssp, self.observation = spec, ssp, observation
+        self._sfh_edges_t = tuple(float(v) for v in e) if n_bins else None
+        self.spec, self.checked = spec, False
         self.sfh, self.dust, self.igm = sfh, dust, bool(igm)
-        self.cosmology, self.lgmet_scatter = cosmology, float(lgmet_scatter)
-        self.filters = load_filters(tuple(observation.filters))
+        # static (hashable) configuration: a cosmology is fixed per model
+        self.cosmology = Cosmology(*(float(v) for v in cosmology))
+        self.lgmet_scatter = float(lgmet_scatter)
+        filters = load_filters(tuple(observation.filters))
+        self._filter_names = tuple(f.name for f in filters)
+        self._filter_curves = tuple(
+            (jnp.asarray(f.wave_aa), jnp.asarray(f.response)) for f in filters
+        )
         wave = np.asarray(ssp.wave_aa)
-        for f in self.filters:
+        for f in filters:
             lo, hi = f.support_aa
             if lo < wave[0] * (1 + z_lo) or hi > wave[-1] * (1 + z_hi):
                 raise ValueError(
@@ -179,11 +280,14 @@ class SEDModel:
                 )
         if observation.maggies is not None:
             m, e = np.asarray(observation.maggies), np.asarray(observation.maggies_err)
-            if m.shape[-1] != len(self.filters) or e.shape != m.shape or np.any(e <= 0):
+            if m.shape[-1] != len(filters) or e.shape != m.shape or np.any(e <= 0):
                 raise ValueError(
                     f"observation: maggies {m.shape} and maggies_err {e.shape} must both end "
-                    f"in n_filter = {len(self.filters)}, with errors > 0"
+                    f"in n_filter = {len(filters)}, with errors > 0"
                 )
+            self._maggies, self._maggies_err = jnp.asarray(m), jnp.asarray(e)
+        else:
+            self._maggies = self._maggies_err = None
 
         self.bins = make_age_bins(ssp.lg_age_gyr)
         self.n_table = int(n_table)
@@ -195,20 +299,23 @@ class SEDModel:
         self._flux_yo = self._split_flux(ssp.flux)
         self._smf = jnp.asarray(ssp.surviving_mass_frac)
         self._wave = jnp.asarray(wave)
+        # the grid as device arrays (leaves of the pytree)
+        self.ssp = SSPGrid(*(jnp.asarray(a) for a in ssp))
         # photometry needs the SED only where some filter is non-zero (over the redshift
         # prior): the weighted SSP sum runs on that slice of the grid (399 of 1052 points for
         # SDSS ugriz at z = 0.1), the exact same photometry at a fraction of the memory traffic
-        lo = min(f.support_aa[0] for f in self.filters) / (1.0 + z_hi)
-        hi = max(f.support_aa[1] for f in self.filters) / (1.0 + z_lo)
+        lo = min(f.support_aa[0] for f in filters) / (1.0 + z_hi)
+        hi = max(f.support_aa[1] for f in filters) / (1.0 + z_lo)
         i0 = max(int(np.searchsorted(wave, lo)) - 2, 0)
         i1 = min(int(np.searchsorted(wave, hi)) + 2, wave.size)
-        self._phot = slice(i0, i1)
+        self._phot_range = (i0, i1)
         self._flux_yo_phot = self._split_flux(np.asarray(ssp.flux)[:, :, i0:i1])
         self._wave_phot = jnp.asarray(wave[i0:i1])
         self._fixed_z = isinstance(spec.priors["redshift"], Fixed)
+        self._z_consts = None
         if self._fixed_z:
             z = float(spec.priors["redshift"].value)
-            self._z_consts = self._redshift_consts_numpy(z)
+            self._z_consts = self._redshift_consts_numpy(z, filters, wave)
 
     def _split_flux(self, flux):
         n_met, _, n_wave = flux.shape
@@ -218,13 +325,13 @@ class SEDModel:
         return jnp.asarray(young), jnp.asarray(old)
 
     # ----- redshift-dependent constants -------------------------------------------------------
-    def _redshift_consts_numpy(self, z):
-        wave_obs = np.asarray(self.ssp.wave_aa) * (1.0 + z)
+    def _redshift_consts_numpy(self, z, filters, wave):
+        wave_obs = wave * (1.0 + z)
         t_obs = float(age_at_z_gyr(z, self.cosmology))
         igm = (
             np.asarray(igm_transmission_madau(wave_obs, z)) if self.igm else np.ones_like(wave_obs)
         )
-        w = photometry_matrix(wave_obs, self.filters)
+        w = photometry_matrix(wave_obs, filters)
         outside = np.ones(wave_obs.size, bool)
         outside[self._phot] = False
         if np.any(w[:, outside]):  # an internal invariant: the slice holds every filter weight
@@ -232,8 +339,8 @@ class SEDModel:
         return _ZConsts(
             jnp.asarray(wave_obs),
             jnp.asarray(w[:, self._phot] * igm[self._phot]),
-            t_obs,
-            float(self._log_flux_scale(jnp.asarray(z))),
+            jnp.asarray(t_obs),
+            jnp.asarray(self._log_flux_scale(jnp.asarray(z))),
             jnp.asarray(igm),
             make_time_table(self.bins, t_obs, n_table=self.n_table),
         )
@@ -339,9 +446,9 @@ class SEDModel:
         return one, one
 
     def rest_luminosity(self, params: Mapping) -> jax.Array:
-        """Attenuated rest-frame L_nu [L_sun/Hz] on ``ssp.wave_aa``."""
-        p = self._complete(params)
-        return self._rest_lnu(p, self._redshift_consts(p["redshift"]))
+        """Attenuated rest-frame L_nu [L_sun/Hz] on ``ssp.wave_aa``: (n_wave,)."""
+        ok, p = self._complete(params)
+        return self._guard(ok, params, self._rest_lnu(p, self._redshift_consts(p["redshift"])))
 
     def _rest_lnu(self, p, zc: _ZConsts, *, phot: bool = False):
         # the weighted SSP sum is a matrix product per population, (n_met*n_young,) @
@@ -355,28 +462,31 @@ class SEDModel:
         return diff * (bc * (wy.astype(fy.dtype) @ fy) + wo.astype(fo.dtype) @ fo)
 
     def predict_spectrum(self, params: Mapping) -> Spectrum:
-        """Observed-frame f_nu [maggies] on ssp.wave_aa * (1 + z), IGM included."""
-        p = self._complete(params)
+        """Observed-frame f_nu [maggies] on ssp.wave_aa * (1 + z) [Angstrom], IGM included."""
+        ok, p = self._complete(params)
         zc = self._redshift_consts(p["redshift"])
         lnu = self._rest_lnu(p, zc)
-        return Spectrum(zc.wave_obs, lnu * jnp.exp(zc.log_scale) * zc.igm)
+        return Spectrum(zc.wave_obs, self._guard(ok, params, lnu * jnp.exp(zc.log_scale) * zc.igm))
 
     def predict_photometry(self, params: Mapping) -> jax.Array:
         """(n_filter,) AB fluxes [maggies]; AB magnitude = -2.5 log10(maggies)."""
-        p = self._complete(params)
+        ok, p = self._complete(params)
+        return self._guard(ok, params, self._photometry(p))
+
+    def _photometry(self, p):
         zc = self._redshift_consts(p["redshift"])
         return zc.w @ self._rest_lnu(p, zc, phot=True) * jnp.exp(zc.log_scale)
 
     def derived(self, params: Mapping) -> dict:
         """Mass formed and surviving stellar mass [M_sun], SFR averaged over the last 10 and
         100 Myr [M_sun/yr], mass-weighted age [Gyr], age of the universe at z [Gyr]."""
-        p = self._complete(params)
+        ok, p = self._complete(params)
         zc = self._redshift_consts(p["redshift"])
         t_obs = zc.t_obs
         masses, sfr_fn = self._masses_and_sfr(p, zc)
         lgmet = p["logzsol"] + np.log10(Z_SUN)
         w_met = metallicity_weights(self.ssp.lgmet, lgmet, self.lgmet_scatter)
-        return {
+        out = {
             "mass_formed": jnp.sum(masses),
             "stellar_mass": w_met @ self._smf @ masses,
             "sfr_10myr": sfr_averaged(sfr_fn, t_obs, 0.01),
@@ -384,23 +494,41 @@ class SEDModel:
             "mass_weighted_age_gyr": mass_weighted_age_gyr(masses, self.bins, t_obs),
             "t_obs_gyr": jnp.asarray(t_obs),
         }
+        return {k: self._guard(ok, params, v) for k, v in out.items()}
 
     # ----- likelihood -------------------------------------------------------------------------
     def log_likelihood(self, params: Mapping, maggies=None, maggies_err=None) -> jax.Array:
-        """Gaussian log-likelihood of the observed maggies (the Observation's by default)."""
-        m = self.observation.maggies if maggies is None else maggies
-        e = self.observation.maggies_err if maggies_err is None else maggies_err
+        """Gaussian log-likelihood of the observed maggies (the Observation's by default);
+        NaN outside the prior support (the out-of-range policy)."""
+        ok, p = self._complete(params)
+        return self._guard(ok, params, self._log_likelihood(p, maggies, maggies_err))
+
+    def _log_likelihood(self, p, maggies, maggies_err):
+        m = self._maggies if maggies is None else maggies
+        e = self._maggies_err if maggies_err is None else maggies_err
         if m is None:
             raise ValueError("log_likelihood: the Observation has no maggies; pass maggies=")
-        r = (self.predict_photometry(params) - m) / e
-        return -0.5 * jnp.sum(r**2) - jnp.sum(jnp.log(e)) - 0.5 * r.size * np.log(2 * np.pi)
+        r = (self._photometry(p) - m) / e
+        return -0.5 * jnp.sum(r**2) - jnp.sum(jnp.log(e)) - 0.5 * r.size * _LOG_2PI
 
     def log_prob(self, params: Mapping, maggies=None, maggies_err=None) -> jax.Array:
-        """log prior + log likelihood (-inf outside the prior support)."""
+        """log prior + log likelihood: -inf (with a zero gradient) outside the prior support,
+        the convention samplers expect for bounded priors."""
+        ok, p = self._complete(params)
         lp = self.spec.log_prior(params)
-        ll = self.log_likelihood(params, maggies, maggies_err)
-        return jnp.where(jnp.isfinite(lp), lp + ll, -jnp.inf)
+        ll = self._log_likelihood(p, maggies, maggies_err)
+        return jnp.where(ok & jnp.isfinite(lp), lp + ll, -jnp.inf)
 
-    def _complete(self, params: Mapping) -> dict:
+    def _complete(self, params: Mapping):
+        """(ok, the completed parameter dict with in-range stand-ins where not ok)."""
         self.spec.check(params)
-        return self.spec.complete(params)
+        self.spec.check_scalars(params)
+        ok, safe = self.spec.support_mask(params)
+        return ok, self.spec.complete(safe)
+
+    def _guard(self, ok, params, out):
+        names = self.spec.free_params
+        values = jnp.stack([jnp.asarray(params[n], dtype=jnp.result_type(out)) for n in names])
+        bounds = ", ".join(f"{n} in [{lo:g}, {hi:g}]" for n, (lo, hi) in self.spec.bounds.items())
+        message = f"params outside their prior's support: {{value}} for {list(names)}; {bounds}"
+        return nan_if_invalid(ok, out, value=values, checked=self.checked, message=message)

@@ -20,7 +20,7 @@ __all__ = [
     "ParamSpec",
 ]
 
-_LOG_SQRT_2PI = 0.5 * np.log(2.0 * np.pi)
+_LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)  # a Python float: the input's dtype decides
 
 
 class Uniform(NamedTuple):
@@ -35,8 +35,10 @@ class Uniform(NamedTuple):
         return jax.random.uniform(key, shape, minval=self.low, maxval=self.high)
 
     def log_prob(self, x):
+        x = jnp.asarray(x)
         inside = (x >= self.low) & (x <= self.high)
-        return jnp.where(inside, -jnp.log(self.high - self.low), -jnp.inf)
+        log_p = jnp.full_like(x, -math.log(self.high - self.low), dtype=jnp.result_type(x, float))
+        return jnp.where(inside, log_p, -jnp.inf)
 
 
 class LogUniform(NamedTuple):
@@ -50,13 +52,13 @@ class LogUniform(NamedTuple):
         return (float(self.low), float(self.high))
 
     def sample(self, key, shape=()):
-        u = jax.random.uniform(key, shape, minval=np.log(self.low), maxval=np.log(self.high))
+        u = jax.random.uniform(key, shape, minval=math.log(self.low), maxval=math.log(self.high))
         return jnp.exp(u)
 
     def log_prob(self, x):
         inside = (x >= self.low) & (x <= self.high)
         xs = jnp.where(inside, x, self.low)
-        return jnp.where(inside, -jnp.log(xs) - np.log(np.log(self.high / self.low)), -jnp.inf)
+        return jnp.where(inside, -jnp.log(xs) - math.log(math.log(self.high / self.low)), -jnp.inf)
 
 
 class Normal(NamedTuple):
@@ -71,7 +73,7 @@ class Normal(NamedTuple):
         return self.loc + self.scale * jax.random.normal(key, shape)
 
     def log_prob(self, x):
-        return -0.5 * ((x - self.loc) / self.scale) ** 2 - np.log(self.scale) - _LOG_SQRT_2PI
+        return -0.5 * ((x - self.loc) / self.scale) ** 2 - math.log(self.scale) - _LOG_SQRT_2PI
 
 
 class TruncatedNormal(NamedTuple):
@@ -86,7 +88,7 @@ class TruncatedNormal(NamedTuple):
 
     def _log_norm(self):
         a, b = (self.low - self.loc) / self.scale, (self.high - self.loc) / self.scale
-        return float(np.log(0.5 * (math.erf(b / np.sqrt(2.0)) - math.erf(a / np.sqrt(2.0)))))
+        return math.log(0.5 * (math.erf(b / math.sqrt(2.0)) - math.erf(a / math.sqrt(2.0))))
 
     def sample(self, key, shape=()):
         a, b = (self.low - self.loc) / self.scale, (self.high - self.loc) / self.scale
@@ -129,6 +131,16 @@ class Fixed(NamedTuple):
 _PRIORS = (Uniform, LogUniform, Normal, TruncatedNormal, StudentT, Fixed)
 
 
+def _stand_in_value(prior) -> float:
+    """A value inside the support (finite), used in place of an out-of-range one."""
+    if isinstance(prior, Normal | StudentT):
+        return float(prior.loc)
+    if isinstance(prior, Fixed):
+        return float(prior.value)
+    lo, hi = prior.support
+    return math.sqrt(lo * hi) if isinstance(prior, LogUniform) else 0.5 * (lo + hi)
+
+
 def _is_tracer(x) -> bool:
     return isinstance(x, jax.core.Tracer)
 
@@ -158,6 +170,18 @@ class ParamSpec:
 
     def __repr__(self):
         return f"ParamSpec({self.priors!r})"
+
+    def _key(self):
+        return tuple(
+            (n, type(p).__name__, tuple(float(v) for v in p)) for n, p in self.priors.items()
+        )
+
+    # a ParamSpec is static configuration of an SEDModel pytree: equal specs hash equal
+    def __eq__(self, other):
+        return isinstance(other, ParamSpec) and self._key() == other._key()
+
+    def __hash__(self):
+        return hash(self._key())
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -217,6 +241,32 @@ class ParamSpec:
                     f"{what}[{n!r}] = {arr if arr.size < 6 else arr[:5]} lies outside the "
                     f"support [{lo}, {hi}] of its prior {self.priors[n]!r}"
                 )
+
+    def check_scalars(self, params: Mapping, *, what: str = "params") -> None:
+        """Every free value is a scalar (also for tracers: shapes are known in jit)."""
+        for n in self.free_params:
+            shape = jnp.shape(params[n])
+            if shape != ():
+                raise ValueError(
+                    f"{what}[{n!r}] has shape {shape}; each parameter must be a scalar. "
+                    "For many parameter sets, jax.vmap the function over a dict of arrays "
+                    "(e.g. jax.vmap(model.predict_photometry)(spec.sample_batch(key, n)))"
+                )
+
+    def support_mask(self, params: Mapping):
+        """(ok, stand_in) for the out-of-range policy: ``ok`` is a boolean scalar, True when
+        every free value is finite and inside its prior's support; ``stand_in`` is ``params``
+        with each out-of-range value replaced by an in-range one (jit/vmap-safe)."""
+        ok = jnp.asarray(True)
+        safe = {}
+        for n in self.free_params:
+            prior, v = self.priors[n], jnp.asarray(params[n])
+            lo, hi = prior.support
+            ok_n = jnp.isfinite(v) & (v >= lo) & (v <= hi)
+            ok = ok & jnp.all(ok_n)
+            fill = jnp.asarray(_stand_in_value(prior), dtype=jnp.result_type(v, float))
+            safe[n] = jnp.where(ok_n, v, fill)
+        return ok, safe
 
     def complete(self, params: Mapping) -> dict:
         """The free values plus the fixed ones."""

@@ -84,7 +84,6 @@ class TimeTable(NamedTuple):
 T_MIN_GYR = 1e-4  # lookback grid start (SSP ages begin at 7e-5 Gyr)
 T_START_GYR = 1e-2  # cosmic-time grid start: no stars form in the first 10 Myr that matter
 _GL2_X = np.array([0.5 - 0.5 / np.sqrt(3.0), 0.5 + 0.5 / np.sqrt(3.0)])
-_GL2_W = np.array([0.5, 0.5])
 
 
 def make_time_table(bins: AgeBins, t_obs_gyr, *, n_table: int = 1024) -> TimeTable:
@@ -110,7 +109,7 @@ def make_time_table(bins: AgeBins, t_obs_gyr, *, n_table: int = 1024) -> TimeTab
     rank = xp.argsort(order, kind="stable") if xp is np else xp.argsort(order, stable=True)
     t = t[order]
     h = t[1:] - t[:-1]
-    nodes = t[:-1, None] + h[:, None] * _GL2_X
+    nodes = t[:-1, None] + h[:, None] * xp.asarray(_GL2_X, dtype=h.dtype)
     log_nodes = xp.log(xp.maximum(nodes, 1e-30))
     return TimeTable(*(jnp.asarray(a) for a in (t, rank[: edges.shape[0]], nodes, log_nodes, h)))
 
@@ -170,7 +169,10 @@ def age_bin_masses(sfr_fn, table: TimeTable):
 def age_bin_masses_from_nodes(sfr_nodes, table: TimeTable):
     """``age_bin_masses`` from the SFR [M_sun/yr] already evaluated at ``table.nodes_gyr``."""
     # 2-point Gauss-Legendre on every segment between table nodes (exact for cubics)
-    seg = table.width_gyr * (sfr_nodes @ _GL2_W)
+    # the 2-point Gauss-Legendre weights are (0.5, 0.5): written out, not as a numpy constant
+    # (a module-level numpy array is converted once and then reused as float64 even when x64
+    # is switched off later, which broke the float32 path after a float64 run)
+    seg = table.width_gyr * (0.5 * (sfr_nodes[..., 0] + sfr_nodes[..., 1]))
     cum = jnp.concatenate([jnp.zeros(1, seg.dtype), jnp.cumsum(seg)])
     at_edges = cum[table.edge_index]  # decreasing: edge 0 is t_obs
     return (at_edges[:-1] - at_edges[1:]) * YR_PER_GYR

@@ -1,0 +1,228 @@
+"""The package's contracts: the out-of-range policy (raise when concrete, NaN when traced,
+``with_checks()`` raises inside jit, gradients in range unaffected), typed linedb containers
+as pytrees, and prepared tables whose dtype follows the inputs."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from conftest import subset
+
+from jaxstro.linedb import CIATable, LineList, datasets, read_cia
+from jaxstro.opacity import make_calculator, prepare_cia, wavenumber_grid
+
+ROBUST = (500.0, 2000.0)
+
+
+@pytest.fixture(scope="module")
+def small(co_lines):
+    """A short ESLOG grid in the CO band head region and the lines near it."""
+    nu, _, _ = wavenumber_grid(4300.0, 4310.0, 800, unit="cm-1")
+    near = np.flatnonzero((co_lines.nu_cm1 > 4280.0) & (co_lines.nu_cm1 < 4330.0))
+    return subset(co_lines, near), nu
+
+
+@pytest.fixture(scope="module", params=["lpf", "modit", "premodit"])
+def calc(request, small):
+    lines, nu = small
+    opts = {"robust_range": ROBUST} if request.param == "premodit" else {}
+    return make_calculator(lines, nu, method=request.param, **opts)
+
+
+def _t_range(calc):
+    return calc.t_range
+
+
+def test_concrete_out_of_range_raises(calc):
+    lo, hi = _t_range(calc)
+    for t, p, match in [
+        (hi * 2.5, 1.0, "t_k"),
+        (lo * 0.5, 1.0, "t_k"),
+        (np.nan, 1.0, "t_k"),
+        (np.inf, 1.0, "t_k"),
+        (1000.0, -1.0, "p_bar"),
+        (1000.0, 0.0, "p_bar"),
+        (1000.0, np.nan, "p_bar"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            calc.xsvector(t, p)
+    with pytest.raises(ValueError, match="t_layers"):
+        calc.xsmatrix(np.array([1000.0, hi * 2.5]), np.array([1.0, 0.1]))
+    with pytest.raises(ValueError, match="p_layers"):
+        calc.xsmatrix(np.array([1000.0, 1000.0]), np.array([1.0, -0.1]))
+
+
+def test_traced_out_of_range_is_nan(calc):
+    """The issue's reproducer: jit(xsvector)(5000 K) on a 500-2000 K PreMODIT was finite."""
+    f = jax.jit(calc.xsvector)
+    lo, hi = calc.t_range
+    for t, p in [(2.5 * hi, 1.0), (0.5 * lo, 1.0), (np.nan, 1.0), (np.inf, 1.0)]:
+        assert np.all(np.isnan(np.asarray(f(t, p))))
+    for p in (-1.0, 0.0, np.nan, np.inf):
+        assert np.all(np.isnan(np.asarray(f(1000.0, p)))), p
+    # in range: the jitted call equals the eager one
+    np.testing.assert_allclose(np.asarray(f(1000.0, 0.5)), np.asarray(calc.xsvector(1000.0, 0.5)))
+    # vmap over temperatures: NaN exactly in the out-of-range entries
+    temps = jnp.array([800.0, 2.5 * hi, 1200.0])
+    out = np.asarray(jax.jit(jax.vmap(calc.xsvector, (0, None)))(temps, 1.0))
+    assert np.all(np.isfinite(out[[0, 2]])) and np.all(np.isnan(out[1]))
+
+
+def test_traced_xsmatrix_nan_rows_only(calc):
+    t = jnp.array([800.0, 2.0 * calc.t_range[1], 1200.0])
+    p = jnp.array([1.0, 0.1, -0.01])
+    out = np.asarray(jax.jit(calc.xsmatrix)(t, p))
+    assert np.all(np.isnan(out[1])) and np.all(np.isnan(out[2]))
+    np.testing.assert_allclose(out[0], np.asarray(calc.xsvector(800.0, 1.0)), rtol=1e-12)
+
+
+def test_checked_mode_raises_inside_jit(calc):
+    checked = calc.with_checks()
+    f = jax.jit(checked.xsvector)
+    np.testing.assert_allclose(np.asarray(f(1000.0, 1.0)), np.asarray(calc.xsvector(1000.0, 1.0)))
+    bad = 2.5 * calc.t_range[1]
+    with pytest.raises(Exception, match="out of range") as err:
+        jax.block_until_ready(f(bad, 1.0))
+    assert f"{bad:.6g}" in str(err.value) and "accepts" in str(err.value)
+    with pytest.raises(Exception, match="out of range"):
+        jax.block_until_ready(jax.jit(checked.xsmatrix)(jnp.array([900.0, bad]), 1.0))
+    # the static flag is part of the pytree: the unchecked calculator is unaffected
+    assert calc.with_checks(False) == calc or not calc.checked
+
+
+def test_gradient_in_range_unaffected(calc):
+    """d(sum xs)/dT through the guarded public call equals that of the bare method, and
+    matches a central finite difference."""
+
+    def guarded(t):
+        return jnp.sum(calc.xsvector(t, 0.3))
+
+    def bare(t):
+        return jnp.sum(calc._xs(t, 0.3))
+
+    # Q(T) is interpolated linearly between table nodes (1 K apart for TIPS): the finite
+    # difference stays inside one interval
+    t0 = 1100.5
+    g = jax.jit(jax.grad(guarded))(t0)
+    np.testing.assert_allclose(g, jax.grad(bare)(t0), rtol=1e-12)
+    h = 0.2
+    fd = (bare(t0 + h) - bare(t0 - h)) / (2 * h)
+    np.testing.assert_allclose(g, fd, rtol=1e-5)
+    # forward mode too
+    np.testing.assert_allclose(jax.jacfwd(guarded)(t0), g, rtol=1e-10)
+    # and the gradient at an out-of-range proposal is NaN, not a finite wrong number
+    assert np.isnan(jax.grad(guarded)(2.5 * calc.t_range[1]))
+
+
+def test_linelist_is_a_pytree_with_static_metadata(co_lines):
+    leaves, treedef = jax.tree_util.tree_flatten(co_lines)
+    assert all(isinstance(x, np.ndarray) for x in leaves)
+    total = jax.jit(lambda ll: jnp.sum(ll.strength_ref * ll.abundance))(co_lines)
+    np.testing.assert_allclose(total, np.sum(co_lines.strength_ref * co_lines.abundance))
+    # strings are static: the compiled function sees them as Python values
+    assert jax.jit(lambda ll: ll.nu_cm1[0] + len(ll.molecule))(co_lines) == pytest.approx(
+        co_lines.nu_cm1[0] + len(co_lines.molecule)
+    )
+    rebuilt = jax.tree_util.tree_unflatten(treedef, leaves)
+    assert isinstance(rebuilt, LineList) and rebuilt.molecule == co_lines.molecule
+
+
+def test_cia_table_is_a_pytree():
+    table = read_cia(datasets.sample_path("h2h2_cia"))
+    m = jax.jit(lambda tb: jnp.max(jnp.log(jnp.maximum(tb.coeff, 1e-300))))(table)
+    np.testing.assert_allclose(m, np.log(table.coeff.max()))
+    assert isinstance(jax.tree_util.tree_map(lambda x: x, table), CIATable)
+
+
+def test_containers_checked_by_type(co_lines, small):
+    _, nu = small
+
+    class Fake:  # duck-typed stand-in: used to be accepted
+        nu_cm1 = co_lines.nu_cm1
+        strength_ref = co_lines.strength_ref
+
+    with pytest.raises(TypeError, match="LineList"):
+        make_calculator(Fake(), nu, method="lpf")
+    table = read_cia(datasets.sample_path("h2h2_cia"))
+
+    class FakeCIA:
+        coeff, t_k, nu_cm1 = table.coeff, table.t_k, table.nu_cm1
+
+    with pytest.raises(TypeError, match="CIATable"):
+        prepare_cia(FakeCIA(), nu)
+
+
+def test_linedb_import_does_not_import_radis():
+    import subprocess
+    import sys
+
+    code = "import sys, jaxstro.linedb, jaxstro.opacity; print('radis' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("method", ["lpf", "modit", "premodit"])
+def test_table_dtype_follows_inputs(small, method):
+    """x64 is on in the tests: a float32 grid gives float32 tables and float32 spectra."""
+    lines, nu = small
+    opts = {"robust_range": ROBUST} if method == "premodit" else {}
+    c32 = make_calculator(lines, jnp.asarray(nu, dtype=jnp.float32), method=method, **opts)
+    floats = [x for x in jax.tree_util.tree_leaves(c32) if jnp.issubdtype(x.dtype, jnp.floating)]
+    assert floats and all(x.dtype == jnp.float32 for x in floats)
+    out = c32.xsvector(jnp.float32(1000.0), jnp.float32(1.0))
+    assert out.dtype == jnp.float32
+    c64 = make_calculator(lines, nu, method=method, **opts)
+    assert c64.nu_grid.dtype == jnp.float64
+    c_exp = make_calculator(lines, nu, method=method, dtype=jnp.float32, **opts)
+    assert c_exp.nu_grid.dtype == jnp.float32
+    with pytest.raises(ValueError, match="dtype"):
+        make_calculator(lines, nu, method=method, dtype=jnp.int32, **opts)
+
+
+class TestCIA:
+    @pytest.fixture(scope="class")
+    def grid(self):
+        table = read_cia(datasets.sample_path("h2h2_cia"))
+        nu, _, _ = wavenumber_grid(4000.0, 4500.0, 300, unit="cm-1")
+        return prepare_cia(table, nu)
+
+    def test_concrete_raises_nan_included(self, grid):
+        for t in (grid.t_max + 100.0, grid.t_min - 10.0, np.nan, np.inf):
+            with pytest.raises(ValueError, match="t_k"):
+                grid.log_coeff_vector(t)
+        with pytest.raises(ValueError, match="t_layers"):
+            grid.log_coeff_matrix(np.array([grid.t_min, np.nan]))
+
+    def test_traced_nan_and_checked(self, grid):
+        f = jax.jit(grid.log_coeff_vector)
+        for t in (grid.t_max + 100.0, np.nan):
+            assert np.all(np.isnan(np.asarray(f(t))))
+        mid = 0.5 * (grid.t_min + grid.t_max)
+        np.testing.assert_allclose(np.asarray(f(mid)), np.asarray(grid.log_coeff_vector(mid)))
+        rows = np.asarray(jax.jit(grid.log_coeff_matrix)(jnp.array([mid, 1e5])))
+        assert np.all(np.isfinite(rows[0])) and np.all(np.isnan(rows[1]))
+        assert np.all(np.isnan(np.asarray(jax.jit(grid.coeff_vector)(1e5))))
+        with pytest.raises(Exception, match="CIA table"):
+            jax.block_until_ready(jax.jit(grid.with_checks().log_coeff_vector)(1e5))
+
+    def test_gradient_in_range(self, grid):
+        t0 = 0.37 * grid.t_min + 0.63 * grid.t_max
+        f = lambda t: jnp.sum(grid.log_coeff_vector(t))
+        h = 1e-3
+        fd = (f(t0 + h) - f(t0 - h)) / (2 * h)
+        np.testing.assert_allclose(jax.grad(f)(t0), fd, rtol=1e-6)
+
+    def test_dtype_follows_grid(self):
+        table = read_cia(datasets.sample_path("h2h2_cia"))
+        nu32 = jnp.asarray(np.linspace(4000.0, 4500.0, 50), dtype=jnp.float32)
+        g = prepare_cia(table, nu32)
+        assert g.log_coeff.dtype == jnp.float32 and g.t_k.dtype == jnp.float32
+
+
+def test_float32_eslog_grid_accepted_linear_rejected(small):
+    lines, nu = small
+    c = make_calculator(lines, jnp.asarray(nu, jnp.float32), method="modit")
+    assert c.nu_grid.dtype == jnp.float32
+    linear = jnp.asarray(np.linspace(nu[0], nu[-1], nu.size), jnp.float32)
+    with pytest.raises(ValueError, match="ESLOG"):
+        make_calculator(lines, linear, method="modit")
