@@ -226,3 +226,34 @@ def test_float32_eslog_grid_accepted_linear_rejected(small):
     linear = jnp.asarray(np.linspace(nu[0], nu[-1], nu.size), jnp.float32)
     with pytest.raises(ValueError, match="ESLOG"):
         make_calculator(lines, linear, method="modit")
+
+
+def test_calculator_passed_to_jit_as_argument(calc):
+    """Calculators are pytrees: jit the unbound method and pass the tables as arguments."""
+    f = jax.jit(type(calc).xsvector)
+    np.testing.assert_allclose(
+        np.asarray(f(calc, 1000.0, 0.5)), np.asarray(calc.xsvector(1000.0, 0.5)), rtol=1e-12
+    )
+    assert np.all(np.isnan(np.asarray(f(calc, 2.5 * calc.t_range[1], 0.5))))
+
+
+def test_partition_ratio_policy(co_lines):
+    from jaxstro.opacity import partition_ratio
+
+    pf_t, pf_q = co_lines.pf_t_k, co_lines.pf_q
+    want = np.array([np.interp(296.0, pf_t, r) / np.interp(1234.5, pf_t, r) for r in pf_q])
+    np.testing.assert_allclose(partition_ratio(1234.5, pf_t, pf_q), want, rtol=1e-13)
+    for bad in (pf_t[-1] * 2, pf_t[0] - 1.0, np.nan):
+        with pytest.raises(ValueError, match="t_k"):
+            partition_ratio(bad, pf_t, pf_q)
+    f = jax.jit(lambda t: partition_ratio(t, pf_t, pf_q))
+    assert np.all(np.isnan(np.asarray(f(pf_t[-1] * 2))))
+    np.testing.assert_allclose(f(1234.5), want, rtol=1e-13)
+    g = jax.grad(lambda t: partition_ratio(t, pf_t, pf_q)[0])(1234.5)
+    h = 0.2  # Q is linear between nodes 1 K apart: the difference stays in one interval
+    fd = (
+        want[0] * 0
+        + partition_ratio(1234.6, pf_t, pf_q)[0]
+        - partition_ratio(1234.4, pf_t, pf_q)[0]
+    ) / h
+    np.testing.assert_allclose(g, fd, rtol=1e-8)

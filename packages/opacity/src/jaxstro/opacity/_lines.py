@@ -7,6 +7,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
+from jaxstro.opacity._checks import is_traced, stand_in
+
 __all__ = [
     "line_strength",
     "doppler_sigma",
@@ -137,21 +139,22 @@ def pressure_gamma(
 
 
 def partition_ratio(
-    t_k: ArrayLike, pf_t_k: np.ndarray, pf_q: np.ndarray, *, t_ref_k: float = 296.0
+    t_k: ArrayLike, pf_t_k: ArrayLike, pf_q: ArrayLike, *, t_ref_k: float = 296.0
 ) -> jax.Array:
     """Q(T_ref)/Q(T) for each tabulated isotopologue (rows of ``pf_q``), linear interpolation.
 
     Parameters
     ----------
     t_k : ArrayLike
-        (...) temperature [K], usually a scalar. Outside the table ``Q`` is held at the end
-        value (``jnp.interp``), without an error: range checks belong to the caller.
-    pf_t_k : np.ndarray
-        (n_T,) ascending table temperatures [K] (``LineList.pf_t_k``). Must be concrete
-        (numpy), not traced: ``Q(t_ref_k)`` is interpolated on the host.
-    pf_q : np.ndarray
+        (...) temperature [K], usually a scalar, within ``[pf_t_k[0], pf_t_k[-1]]``. Out of
+        the table (NaN and inf included) follows the package's out-of-range policy: a
+        concrete value raises ``ValueError``, a traced one gives NaN.
+    pf_t_k : ArrayLike
+        (n_T,) ascending table temperatures [K] (``LineList.pf_t_k``); may be traced (a
+        calculator passed to jit as an argument).
+    pf_q : ArrayLike
         (n_iso, n_T) partition function of each isotopologue on ``pf_t_k`` (dimensionless;
-        ``LineList.pf_q``). Concrete, like ``pf_t_k``.
+        ``LineList.pf_q``).
     t_ref_k : float
         Reference temperature [K] (296 K).
 
@@ -161,7 +164,18 @@ def partition_ratio(
         (n_iso, ...) ``Q(t_ref_k) / Q(t_k)`` (dimensionless), one row per isotopologue, in
         the dtype of the interpolated ``Q(t_k)``.
     """
-    pf_t = jnp.asarray(pf_t_k)
-    q_t = jnp.stack([jnp.interp(t_k, pf_t, row) for row in jnp.asarray(pf_q)])
-    q_ref = np.array([np.interp(t_ref_k, np.asarray(pf_t_k), row) for row in np.asarray(pf_q)])
-    return jnp.asarray(q_ref, dtype=q_t.dtype) / q_t
+    pf_t, q_tab = jnp.asarray(pf_t_k), jnp.asarray(pf_q)
+    if not is_traced(t_k, pf_t_k):
+        t = np.asarray(t_k, dtype=np.float64)
+        lo, hi = float(pf_t[0]), float(pf_t[-1])
+        if np.any(~np.isfinite(t)) or np.any((t < lo) | (t > hi)):
+            raise ValueError(
+                f"t_k={t} K lies outside the partition-function table [{lo:g}, {hi:g}] K"
+            )
+    t = jnp.asarray(t_k)
+    ok = (t >= pf_t[0]) & (t <= pf_t[-1])
+    t_safe = stand_in(ok, t, t_ref_k)
+    q_t = jnp.stack([jnp.interp(t_safe, pf_t, row) for row in q_tab])
+    q_ref = jnp.stack([jnp.interp(jnp.asarray(t_ref_k, q_t.dtype), pf_t, row) for row in q_tab])
+    ratio = q_ref.reshape(q_ref.shape + (1,) * t.ndim) / q_t
+    return jnp.where(ok, ratio, jnp.nan)
