@@ -1,9 +1,9 @@
 """Containers that carry line lists and CIA tables across package boundaries.
 
-Both are frozen dataclasses registered as JAX pytrees: the arrays are leaves and the
-metadata (names, the reference temperature) is static, so a container can be passed through
-``jax.jit`` / ``vmap`` as an argument. Importing this module does not import radis (the readers
-import it when they parse a file).
+Both are frozen dataclasses registered as JAX pytrees (when JAX is installed; linedb itself
+does not need it): the arrays are leaves and the metadata (names, the reference temperature) is
+static, so a container can be passed through ``jax.jit`` / ``vmap`` as an argument. Importing
+this module does not import radis (the readers import it when they parse a file).
 """
 
 from __future__ import annotations
@@ -11,8 +11,13 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-import jax
 import numpy as np
+
+try:  # linedb does not depend on JAX; with JAX installed the containers are pytrees
+    import jax
+except ImportError:  # pragma: no cover - exercised by the linedb-only test session
+    jax = None
+from numpy.typing import ArrayLike  # linedb must import without JAX
 
 __all__ = ["LineList", "CIATable", "T_REF_K", "C2_CM_K"]
 
@@ -44,7 +49,11 @@ class _Container:
         return {f: getattr(self, f) for f in self._fields}
 
 
-@jax.tree_util.register_dataclass
+def _pytree(cls):
+    return cls if jax is None else jax.tree_util.register_dataclass(cls)
+
+
+@_pytree
 @dataclasses.dataclass(frozen=True)
 class LineList(_Container):
     """Line parameters of one molecule, ready for cross-section calculators (a pytree).
@@ -67,6 +76,49 @@ class LineList(_Container):
 
     As a pytree, the arrays are leaves and ``broadeners``, ``t_ref_k``, ``molecule`` and
     ``source`` are static metadata.
+
+    Attributes
+    ----------
+    nu_cm1 : np.ndarray
+        (n,) vacuum wavenumber [cm^-1], ascending.
+    strength_ref : np.ndarray
+        (n,) intensity at ``t_ref_k`` per isotopologue molecule [cm/molecule].
+    elower_cm1 : np.ndarray
+        (n,) lower-state energy [cm^-1].
+    einstein_a : np.ndarray
+        (n,) Einstein A coefficient [s^-1].
+    g_upper : np.ndarray
+        (n,) upper-state degeneracy.
+    gamma_ref : np.ndarray
+        (n, n_broadener) Lorentz HWHM at ``t_ref_k`` and 1 bar [cm^-1/bar].
+    n_temp : np.ndarray
+        (n, n_broadener) temperature exponents (dimensionless).
+    delta_ref : np.ndarray
+        (n,) pressure shift at 1 bar [cm^-1/bar] (0 if unknown).
+    isotope : np.ndarray
+        (n,) isotopologue id (HITRAN local id; ExoMol: 1).
+    abundance : np.ndarray
+        (n,) isotopic abundance weight (1 for ExoMol).
+    molmass_amu : np.ndarray
+        (n,) isotopologue mass [amu].
+    pf_index : np.ndarray
+        (n,) row of ``pf_q`` for each line.
+    pf_t_k : np.ndarray
+        (n_T,) partition-function temperatures [K].
+    pf_q : np.ndarray
+        (n_iso, n_T) partition functions (dimensionless).
+    pf_isotopes : np.ndarray
+        (n_iso,) isotopologue ids of the ``pf_q`` rows.
+    broadeners : tuple of str
+        Broadener names, e.g. ("H2", "He") (static).
+    broadener_fractions : np.ndarray
+        (n_broadener,) volume fractions.
+    t_ref_k : float
+        Reference temperature of ``strength_ref`` and ``gamma_ref`` [K] (static).
+    molecule : str
+        Molecule name (static).
+    source : str
+        "hitran" or "exomol" (static).
     """
 
     nu_cm1: np.ndarray  # (n,) vacuum wavenumber [cm^-1], ascending
@@ -100,20 +152,27 @@ class LineList(_Container):
         """Number of lines."""
         return int(np.shape(self.nu_cm1)[0])
 
-    def partition_function(self, t_k, isotope=None):
+    def partition_function(self, t_k: ArrayLike, isotope: int | None = None) -> np.ndarray:
         """Q(T) by linear interpolation of the table (numpy; raises outside the table).
 
         Parameters
         ----------
-        t_k : array_like
-            Temperature(s) [K] within ``[pf_t_k[0], pf_t_k[-1]]``.
+        t_k : ArrayLike
+            (...) temperature(s) [K] within ``[pf_t_k[0], pf_t_k[-1]]``.
         isotope : int, optional
             Isotopologue id (a value of ``pf_isotopes``); the first row by default.
 
         Returns
         -------
-        numpy.ndarray
-            Q(T), the shape of ``t_k``.
+        np.ndarray
+            (...) Q(T) (dimensionless), the shape of ``t_k``.
+
+        Raises
+        ------
+        ValueError
+            If a temperature is NaN, inf or outside the table.
+        IndexError
+            If ``isotope`` is not in ``pf_isotopes``.
         """
         t = np.asarray(t_k, dtype=np.float64)
         lo, hi = self.pf_t_k[0], self.pf_t_k[-1]
@@ -126,16 +185,29 @@ class LineList(_Container):
         return np.interp(t, self.pf_t_k, self.pf_q[row])
 
 
-@jax.tree_util.register_dataclass
+@_pytree
 @dataclasses.dataclass(frozen=True)
 class CIATable(_Container):
     """Collision-induced absorption coefficients on a common wavenumber grid (a pytree).
 
     ``coeff[i, j]`` [cm^5 molecule^-2] at ``t_k[i]`` and ``nu_cm1[j]``; zero where a
     temperature block does not cover ``nu_cm1[j]``. ``pair`` (e.g. "H2-H2") is static.
+
+    Attributes
+    ----------
+    nu_cm1 : np.ndarray
+        (n_nu,) wavenumber [cm^-1]: ascending from ``read_cia`` on HITRAN files, in file
+        order from Borysow tables.
+    t_k : np.ndarray
+        (n_T,) temperature [K]: ascending from HITRAN files, in ``@TEMPERATURES`` order from
+        Borysow tables.
+    coeff : np.ndarray
+        (n_T, n_nu) coefficient [cm^5 molecule^-2].
+    pair : str
+        Collision pair, e.g. "H2-H2" (static).
     """
 
-    nu_cm1: np.ndarray  # (n_nu,) ascending [cm^-1]
-    t_k: np.ndarray  # (n_T,) ascending [K]
+    nu_cm1: np.ndarray  # (n_nu,) [cm^-1], ascending for HITRAN files (Borysow: file order)
+    t_k: np.ndarray  # (n_T,) [K], ascending for HITRAN files (Borysow: file order)
     coeff: np.ndarray  # (n_T, n_nu) [cm^5 molecule^-2]
     pair: str = _static(default="")  # e.g. "H2-H2"
