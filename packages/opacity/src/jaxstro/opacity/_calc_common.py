@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Self
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike, DTypeLike
 
 from jaxstro.linedb import LineList
 from jaxstro.opacity._checks import is_traced, nan_if_invalid, stand_in
@@ -51,7 +53,7 @@ class LineArrays:
 
 class CrossSectionAPI:
     """``xsvector`` / ``xsmatrix`` of every calculator: the out-of-range policy of
-    ``jaxstro.opacity`` (see :mod:`jaxstro.opacity._checks`) around the method's own
+    ``jaxstro.opacity`` (see ``jaxstro.opacity._checks``) around the method's own
     ``_xs(t_k, p_bar)``.
 
     Valid input: ``t_range[0] <= t_k <= t_range[1]`` [K] and ``0 < p_bar < inf`` [bar].
@@ -59,9 +61,20 @@ class CrossSectionAPI:
     spectrum of that layer); ``with_checks()`` returns a copy that also raises inside jit.
     """
 
-    def with_checks(self, checked: bool = True):
+    def with_checks(self, checked: bool = True) -> Self:
         """A copy that raises ``ValueError`` from inside ``jit`` when T or P is out of range
-        (a host callback per call; for debugging). ``checked=False`` turns it off again."""
+        (a host callback per call; for debugging). ``checked=False`` turns it off again.
+
+        Parameters
+        ----------
+        checked : bool
+            True to turn the in-jit check on, False to turn it off.
+
+        Returns
+        -------
+        Self
+            The same calculator (sharing its tables) with the check switched.
+        """
         return dataclasses.replace(self, checked=bool(checked))
 
     def _guarded(self, t_k, p_bar):
@@ -81,9 +94,28 @@ class CrossSectionAPI:
             f"accepts {lo:g} <= {t_name} <= {hi:g} K and 0 < {p_name} < inf bar"
         )
 
-    def xsvector(self, t_k, p_bar):
+    def xsvector(self, t_k: ArrayLike, p_bar: ArrayLike) -> jax.Array:
         """Cross section [cm^2/molecule] on ``nu_grid`` at temperature ``t_k`` [K] and
-        pressure ``p_bar`` [bar] (scalars): (n_grid,), in the dtype of the prepared tables."""
+        pressure ``p_bar`` [bar] (scalars): (n_grid,), in the dtype of the prepared tables.
+
+        Parameters
+        ----------
+        t_k : ArrayLike
+            Scalar temperature [K], ``t_range[0] <= t_k <= t_range[1]``.
+        p_bar : ArrayLike
+            Scalar total pressure [bar], ``0 < p_bar < inf``.
+
+        Returns
+        -------
+        jax.Array
+            (n_grid,) cross section [cm^2/molecule]; all NaN for traced out-of-range input.
+
+        Raises
+        ------
+        ValueError
+            If a concrete ``t_k`` or ``p_bar`` is out of range, NaN or inf (from inside jit
+            too, as ``JaxRuntimeError``, after ``with_checks()``).
+        """
         check_tp(t_k, p_bar, self.t_range, names=("t_k", "p_bar"))
         ok, t, p = self._guarded(t_k, p_bar)
         return nan_if_invalid(
@@ -94,10 +126,31 @@ class CrossSectionAPI:
             message=self._message("t_k", "p_bar") + " (values: [t_k, p_bar])",
         )
 
-    def xsmatrix(self, t_layers, p_layers):
+    def xsmatrix(self, t_layers: ArrayLike, p_layers: ArrayLike) -> jax.Array:
         """(n_layers, n_grid) cross sections [cm^2/molecule] for temperatures [K] and
         pressures [bar] of each layer (broadcast against each other); layers run
-        sequentially (``lax.map``), so memory is that of one layer."""
+        sequentially (``lax.map``), so memory is that of one layer.
+
+        Parameters
+        ----------
+        t_layers : ArrayLike
+            (n_layers,) temperatures [K] within ``t_range`` (or a scalar broadcast against
+            ``p_layers``).
+        p_layers : ArrayLike
+            (n_layers,) pressures [bar], ``> 0`` (or a scalar broadcast against
+            ``t_layers``).
+
+        Returns
+        -------
+        jax.Array
+            (n_layers, n_grid) cross sections [cm^2/molecule]; the rows of traced
+            out-of-range layers are NaN.
+
+        Raises
+        ------
+        ValueError
+            As ``xsvector``, naming ``t_layers`` / ``p_layers``.
+        """
         check_tp(t_layers, p_layers, self.t_range, names=("t_layers", "p_layers"))
         dtype = self.nu_grid.dtype
         t_in, p_in = jnp.broadcast_arrays(
@@ -120,7 +173,9 @@ def _log_strength(lines) -> np.ndarray:
         return np.log(s)
 
 
-def line_arrays(lines, keep=None, dtype=None) -> LineArrays:
+def line_arrays(
+    lines: LineList, keep: np.ndarray | None = None, dtype: DTypeLike | None = None
+) -> LineArrays:
     """Convert a ``jaxstro.linedb.LineList`` (optionally a subset ``keep``) to JAX arrays."""
     sel = slice(None) if keep is None else keep
     dt = table_dtype(None) if dtype is None else dtype
@@ -141,7 +196,7 @@ def line_arrays(lines, keep=None, dtype=None) -> LineArrays:
     )
 
 
-def table_dtype(dtype=None, like=None):
+def table_dtype(dtype: DTypeLike | None = None, like: object = None) -> np.dtype:
     """Float dtype of prepared tables: ``dtype`` if given, else that of the array ``like``
     (the user's grid) when it is a floating array, else JAX's default float (float32 unless
     x64 is on). Never wider than JAX allows (float64 needs x64)."""
@@ -157,7 +212,7 @@ def table_dtype(dtype=None, like=None):
     return jnp.asarray(np.zeros(0, dt)).dtype
 
 
-def select_lines(lines, nu_grid, margin_cm1) -> np.ndarray:
+def select_lines(lines: LineList, nu_grid: ArrayLike, margin_cm1: float) -> np.ndarray:
     """Indices of the lines centred within ``margin_cm1`` [cm^-1] of the grid's ends."""
     nu = np.asarray(nu_grid, dtype=np.float64)
     m = float(margin_cm1)
@@ -174,7 +229,9 @@ def select_lines(lines, nu_grid, margin_cm1) -> np.ndarray:
     return keep
 
 
-def strengths_widths(la: LineArrays, t_k, p_bar):
+def strengths_widths(
+    la: LineArrays, t_k: ArrayLike, p_bar: ArrayLike
+) -> tuple[jax.Array, jax.Array, jax.Array]:
     """Per-line intensity S(T) [cm/molecule], Doppler sigma and Lorentz HWHM [cm^-1]."""
     q = partition_ratio(t_k, la.pf_t, la.pf_q, t_ref_k=la.t_ref)[la.pf_index]
     s = line_strength_log(t_k, la.log_strength_ref, la.elower, la.nu, q, t_ref_k=la.t_ref)
@@ -183,7 +240,7 @@ def strengths_widths(la: LineArrays, t_k, p_bar):
     return s, sig, gam
 
 
-def check_lines(lines) -> None:
+def check_lines(lines: object) -> None:
     """``lines`` must be a non-empty ``jaxstro.linedb.LineList``."""
     if not isinstance(lines, LineList):
         raise TypeError(
@@ -194,7 +251,9 @@ def check_lines(lines) -> None:
         raise ValueError("lines is empty (0 lines)")
 
 
-def check_grid(nu_grid) -> np.ndarray:
+def check_grid(nu_grid: ArrayLike) -> np.ndarray:
+    """``nu_grid`` as float64 numpy; raises ``ValueError`` unless 1-D, >= 2 points and
+    strictly increasing [cm^-1]."""
     nu = np.asarray(nu_grid, dtype=np.float64)
     if nu.ndim != 1 or nu.size < 2 or not np.all(np.diff(nu) > 0):
         raise ValueError(
@@ -203,7 +262,13 @@ def check_grid(nu_grid) -> np.ndarray:
     return nu
 
 
-def check_tp(t_k, p_bar, t_range, *, names=("t_k", "p_bar")) -> None:
+def check_tp(
+    t_k: ArrayLike,
+    p_bar: ArrayLike,
+    t_range: tuple[float, float],
+    *,
+    names: tuple[str, str] = ("t_k", "p_bar"),
+) -> None:
     """Value checks on concrete (non-traced) temperatures [K] and pressures [bar]: raise
     ``ValueError`` naming the argument when out of range, NaN or inf included."""
     if is_traced(t_k) and is_traced(p_bar):

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from jax.typing import ArrayLike
+
+from jaxstro.linedb import LineList
 from jaxstro.opacity._calc_common import check_grid, check_lines
-from jaxstro.opacity._lpf import prepare_lpf
-from jaxstro.opacity._modit import prepare_modit
-from jaxstro.opacity._premodit import prepare_premodit
+from jaxstro.opacity._lpf import LPFCalculator, prepare_lpf
+from jaxstro.opacity._modit import MODITCalculator, prepare_modit
+from jaxstro.opacity._premodit import PreMODITCalculator, prepare_premodit
 
 __all__ = ["make_calculator", "METHODS"]
 
 METHODS = {"lpf": prepare_lpf, "modit": prepare_modit, "premodit": prepare_premodit}
 
 
-def make_calculator(lines, nu_grid, method="premodit", **options):
+def make_calculator(
+    lines: LineList, nu_grid: ArrayLike, method: str = "premodit", **options: Any
+) -> LPFCalculator | MODITCalculator | PreMODITCalculator:
     """Prepare a cross-section calculator for ``lines`` on ``nu_grid`` (done once).
 
     Parameters
@@ -22,9 +29,12 @@ def make_calculator(lines, nu_grid, method="premodit", **options):
         abundance, ExoMol ones do not (``lines.abundance`` is 1 there): the calculators use
         ``strength_ref * abundance``, i.e. cross sections per molecule of the *mixture* for
         HITRAN and per molecule of the isotopologue for ExoMol.
-    nu_grid : (n,) strictly increasing wavenumbers [cm^-1]; MODIT and PreMODIT need an ESLOG
-        grid (:func:`wavenumber_grid` with ``mode="eslog"``).
-    method : "lpf" | "modit" | "premodit"
+    nu_grid : ArrayLike
+        (n,) strictly increasing wavenumbers [cm^-1]; MODIT and PreMODIT need an ESLOG
+        grid (``wavenumber_grid`` with ``mode="eslog"``).
+    method : str
+        "lpf", "modit" or "premodit":
+
         * "lpf": direct line-by-line sum (exact to the Voigt function's 1e-8); cost and
           memory grow with lines x grid points. Options: ``chunk`` (lines per block, 256),
           ``pressure_shift``.
@@ -47,19 +57,23 @@ def make_calculator(lines, nu_grid, method="premodit", **options):
 
     Returns
     -------
-    A pytree with ``xsvector(t_k, p_bar) -> (n,)`` and
-    ``xsmatrix(t_layers, p_layers) -> (n_layers, n)`` cross sections [cm^2/molecule],
-    jit-, vmap- and grad-safe in temperature [K] and pressure [bar]. Out of range (T outside
-    the partition-function table, or for PreMODIT outside ``robust_range``; P <= 0; NaN or
-    inf): concrete values raise ``ValueError``, traced values give NaN, and
-    ``calc.with_checks()`` raises from inside jit too (the package's out-of-range policy).
+    LPFCalculator or MODITCalculator or PreMODITCalculator
+        A pytree with ``xsvector(t_k, p_bar) -> (n,)`` and
+        ``xsmatrix(t_layers, p_layers) -> (n_layers, n)`` cross sections [cm^2/molecule],
+        jit-, vmap- and grad-safe in temperature [K] and pressure [bar]. Out of range (T
+        outside the partition-function table, or for PreMODIT outside ``robust_range``;
+        P <= 0; NaN or inf): concrete values raise ``ValueError``, traced values give NaN,
+        and ``calc.with_checks()`` raises from inside jit too (the package's out-of-range
+        policy).
 
     Raises
     ------
     TypeError
-        ``lines`` is not a ``jaxstro.linedb.LineList``.
+        ``lines`` is not a ``jaxstro.linedb.LineList``, or an option the method does not
+        take.
     ValueError
-        Unknown ``method``, an empty line list, a ``nu_grid`` that is not strictly increasing
+        Unknown ``method``, an empty line list or none within ``margin_cm1`` of the grid, a
+        ``nu_grid`` that is not strictly increasing
         (or, for MODIT/PreMODIT, not ESLOG), or an option out of its range.
 
     Notes

@@ -7,6 +7,7 @@ import dataclasses
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike, DTypeLike
 
 from jaxstro.linedb import CIATable
 from jaxstro.opacity._calc_common import check_grid, table_dtype
@@ -25,6 +26,17 @@ class CIAGrid:
     Valid temperatures: ``t_min <= t_k <= t_max`` [K] (the table's). Out of range follows the
     package policy: concrete values raise ``ValueError``, traced values give NaN,
     ``with_checks()`` returns a copy that raises from inside jit too.
+
+    Attributes
+    ----------
+    t_k : jax.Array
+        (n_T,) table temperatures [K], increasing.
+    log_coeff : jax.Array
+        (n_T, n_grid) natural log of the coefficient [ln(cm^5 molecule^-2)], floored at -700.
+    t_min, t_max : float
+        Valid temperature range [K].
+    checked : bool
+        Whether the in-jit check is on (``with_checks``).
     """
 
     t_k: jax.Array  # (n_T,)
@@ -34,7 +46,18 @@ class CIAGrid:
     checked: bool = dataclasses.field(default=False, metadata=dict(static=True))
 
     def with_checks(self, checked: bool = True) -> CIAGrid:
-        """A copy that raises ``ValueError`` from inside ``jit`` for out-of-range T."""
+        """A copy that raises ``ValueError`` from inside ``jit`` for out-of-range T.
+
+        Parameters
+        ----------
+        checked : bool
+            True to turn the in-jit check on, False to turn it off.
+
+        Returns
+        -------
+        CIAGrid
+            The same tables with the check switched.
+        """
         return dataclasses.replace(self, checked=bool(checked))
 
     def _check(self, t, name):
@@ -61,37 +84,94 @@ class CIAGrid:
         )
         return nan_if_invalid(ok, out, value=t, checked=self.checked, message=message)
 
-    def log_coeff_vector(self, t_k):
-        """(n_grid,) natural-log CIA coefficient [ln(cm^5 molecule^-2)] at ``t_k`` [K]."""
+    def log_coeff_vector(self, t_k: ArrayLike) -> jax.Array:
+        """(n_grid,) natural-log CIA coefficient [ln(cm^5 molecule^-2)] at ``t_k`` [K].
+
+        Linear interpolation in T of the log coefficient.
+
+        Parameters
+        ----------
+        t_k : ArrayLike
+            Scalar temperature [K], ``t_min <= t_k <= t_max`` (an array gives its shape
+            followed by n_grid).
+
+        Returns
+        -------
+        jax.Array
+            (n_grid,) log coefficient [ln(cm^5 molecule^-2)], -700 outside the table's
+            wavenumber range; NaN for a traced out-of-range ``t_k``.
+
+        Raises
+        ------
+        ValueError
+            If a concrete temperature is NaN, inf or outside ``[t_min, t_max]`` (from inside
+            jit too, as ``JaxRuntimeError``, after ``with_checks()``).
+        """
         self._check(t_k, "t_k")
         return self._guarded(t_k, "t_k")
 
-    def log_coeff_matrix(self, t_layers):
-        """(n_layers, n_grid) natural-log coefficients for temperatures ``t_layers`` [K]."""
+    def log_coeff_matrix(self, t_layers: ArrayLike) -> jax.Array:
+        """(n_layers, n_grid) natural-log coefficients for temperatures ``t_layers`` [K].
+
+        Parameters
+        ----------
+        t_layers : ArrayLike
+            (n_layers,) temperatures [K] within ``[t_min, t_max]``.
+
+        Returns
+        -------
+        jax.Array
+            (n_layers, n_grid) log coefficients [ln(cm^5 molecule^-2)]; NaN rows for traced
+            out-of-range layers.
+
+        Raises
+        ------
+        ValueError
+            If a concrete temperature is NaN, inf or outside ``[t_min, t_max]`` (from inside
+            jit too, as ``JaxRuntimeError``, after ``with_checks()``).
+        """
         self._check(t_layers, "t_layers")
         return self._guarded(jnp.asarray(t_layers), "t_layers")
 
-    def coeff_vector(self, t_k):
+    def coeff_vector(self, t_k: ArrayLike) -> jax.Array:
         """(n_grid,) CIA coefficient [cm^5 molecule^-2]; exactly 0 outside the table's nu range.
 
         The coefficients (~1e-46 to 1e-42 for H2-H2) lie below float32's smallest normal
-        number: in float32 they underflow to 0 or denormals; use :meth:`log_coeff_vector`
+        number: in float32 they underflow to 0 or denormals; use ``log_coeff_vector``
         (what ``jaxstro.rtransfer`` does) and combine with densities in log space.
+
+        Parameters
+        ----------
+        t_k : ArrayLike
+            Scalar temperature [K], ``t_min <= t_k <= t_max``.
+
+        Returns
+        -------
+        jax.Array
+            (n_grid,) coefficient [cm^5 molecule^-2]; NaN for a traced out-of-range ``t_k``.
+
+        Raises
+        ------
+        ValueError
+            If a concrete temperature is NaN, inf or outside ``[t_min, t_max]`` (from inside
+            jit too, as ``JaxRuntimeError``, after ``with_checks()``).
         """
         lc = self.log_coeff_vector(t_k)
         # NaN (out of range under jit) stays NaN: the comparison is written so NaN fails it
         return jnp.where(lc <= _LOG_FLOOR + 1.0, 0.0, jnp.exp(lc))
 
 
-def prepare_cia(table: CIATable, nu_grid, *, dtype=None) -> CIAGrid:
+def prepare_cia(table: CIATable, nu_grid: ArrayLike, *, dtype: DTypeLike | None = None) -> CIAGrid:
     """Resample a CIA table onto ``nu_grid`` (log-linear in wavenumber, done once).
 
     Parameters
     ----------
     table : jaxstro.linedb.CIATable
-        From :func:`jaxstro.linedb.read_cia`.
-    nu_grid : (n_grid,) strictly increasing wavenumbers [cm^-1].
-    dtype : float dtype of the prepared table; by default that of ``nu_grid`` when it is a
+        From ``jaxstro.linedb.read_cia``.
+    nu_grid : ArrayLike
+        (n_grid,) strictly increasing wavenumbers [cm^-1].
+    dtype : DTypeLike or None
+        Float dtype of the prepared table; by default that of ``nu_grid`` when it is a
         floating array, else JAX's default float.
 
     Returns
@@ -105,7 +185,8 @@ def prepare_cia(table: CIATable, nu_grid, *, dtype=None) -> CIAGrid:
     TypeError
         ``table`` is not a ``CIATable``.
     ValueError
-        A bad ``nu_grid`` or a table with fewer than 2 temperatures.
+        A bad ``nu_grid``, a table with fewer than 2 temperatures, or a non-floating
+        ``dtype``.
     """
     if not isinstance(table, CIATable):
         raise TypeError(

@@ -8,7 +8,9 @@ import math
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike, DTypeLike
 
+from jaxstro.linedb import LineList
 from jaxstro.opacity._calc_common import (
     CrossSectionAPI,
     LineArrays,
@@ -26,7 +28,14 @@ __all__ = ["LPFCalculator", "prepare_lpf"]
 @jax.tree_util.register_dataclass
 @dataclasses.dataclass(frozen=True)
 class LPFCalculator(CrossSectionAPI):
-    """Direct sum over lines (exact up to the Voigt function's 1e-8). Memory O(chunk x grid)."""
+    """Direct sum over lines (exact up to the Voigt function's 1e-8). Memory O(chunk x grid).
+
+    Build with ``make_calculator(lines, nu_grid, method="lpf")``.
+    Evaluate with ``xsvector(t_k, p_bar)`` and ``xsmatrix(t_layers, p_layers)``
+    [K, bar -> cm^2/molecule]; ``with_checks()`` for the in-jit range check (see
+    ``make_calculator``). Valid temperatures: ``t_range`` [K] (the
+    partition-function table's).
+    """
 
     nu_grid: jax.Array
     lines: LineArrays  # padded to a multiple of ``chunk`` with zero-strength lines
@@ -88,9 +97,42 @@ class LPFCalculator(CrossSectionAPI):
 
 
 def prepare_lpf(
-    lines, nu_grid, *, margin_cm1=25.0, chunk=256, pressure_shift=False, dtype=None
+    lines: LineList,
+    nu_grid: ArrayLike,
+    *,
+    margin_cm1: float = 25.0,
+    chunk: int = 256,
+    pressure_shift: bool = False,
+    dtype: DTypeLike | None = None,
 ) -> LPFCalculator:
-    """LPF calculator for the lines centred within ``margin_cm1`` of the grid (full wings)."""
+    """LPF calculator for the lines centred within ``margin_cm1`` of the grid (full wings).
+
+    Parameters
+    ----------
+    lines : LineList
+        The line list.
+    nu_grid : ArrayLike
+        (n_grid,) strictly increasing wavenumbers [cm^-1].
+    margin_cm1 : float
+        Lines centred up to this far outside the grid contribute [cm^-1].
+    chunk : int
+        Lines per block of the sum (memory O(chunk x n_grid)).
+    pressure_shift : bool
+        Shift line centres by ``delta_ref * p_bar``.
+    dtype : DTypeLike or None
+        Float dtype of the prepared tables (default: that of ``nu_grid``, see
+        ``make_calculator``).
+
+    Returns
+    -------
+    LPFCalculator
+        The prepared calculator (a pytree; pass it to jitted functions as an argument).
+
+    Raises
+    ------
+    ValueError
+        If ``margin_cm1 < 0``, no line lies within it, or ``dtype`` is not floating.
+    """
     keep = select_lines(lines, nu_grid, margin_cm1)
     n = keep.size
     pad = (-n) % chunk

@@ -12,7 +12,9 @@ import dataclasses
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike, DTypeLike
 
+from jaxstro.linedb import LineList
 from jaxstro.opacity._calc_common import (
     CrossSectionAPI,
     LineArrays,
@@ -43,7 +45,14 @@ __all__ = ["MODITCalculator", "prepare_modit"]
 @jax.tree_util.register_dataclass
 @dataclasses.dataclass(frozen=True)
 class MODITCalculator(CrossSectionAPI):
-    """MODIT cross sections on an ESLOG grid (see :func:`jaxstro.opacity.make_calculator`)."""
+    """MODIT cross sections on an ESLOG grid (see ``jaxstro.opacity.make_calculator``).
+
+    Build with ``make_calculator(lines, nu_grid, method="modit")``.
+    Evaluate with ``xsvector(t_k, p_bar)`` and ``xsmatrix(t_layers, p_layers)``
+    [K, bar -> cm^2/molecule]; ``with_checks()`` for the in-jit range check (see
+    ``make_calculator``). Valid temperatures: ``t_range`` [K] (the
+    partition-function table's).
+    """
 
     nu_grid: jax.Array  # (n_grid,)
     lines: LineArrays  # lines centred on the fine or the coarse grid
@@ -100,18 +109,51 @@ class MODITCalculator(CrossSectionAPI):
 
 
 def prepare_modit(
-    lines,
-    nu_grid,
+    lines: LineList,
+    nu_grid: ArrayLike,
     *,
-    margin_cm1=25.0,
-    gamma_resolution=0.2,
-    oversample=None,
-    t_min_k=300.0,
-    isotopologue_doppler=False,
-    pressure_shift=False,
-    dtype=None,
+    margin_cm1: float = 25.0,
+    gamma_resolution: float = 0.2,
+    oversample: int | None = None,
+    t_min_k: float = 300.0,
+    isotopologue_doppler: bool = False,
+    pressure_shift: bool = False,
+    dtype: DTypeLike | None = None,
 ) -> MODITCalculator:
-    """MODIT calculator; see :func:`jaxstro.opacity.make_calculator` for the options."""
+    """MODIT calculator; see ``jaxstro.opacity.make_calculator`` for the options.
+
+    Parameters
+    ----------
+    lines : LineList
+        The line list.
+    nu_grid : ArrayLike
+        (n_grid,) ESLOG wavenumber grid [cm^-1].
+    margin_cm1 : float
+        Lines centred up to this far outside the grid contribute [cm^-1].
+    gamma_resolution : float
+        Step of the Lorentz-width classes in ln gamma, in (0, 1].
+    oversample : int or None
+        Fine-grid refinement, an integer in [1, 64]; None picks it from ``t_min_k``.
+    t_min_k : float
+        Coldest temperature [K] whose Doppler width the automatic ``oversample`` resolves.
+    isotopologue_doppler : bool
+        One Doppler class per isotopologue instead of the strength-weighted mean mass.
+    pressure_shift : bool
+        Shift line centres by ``delta_ref * p_bar``.
+    dtype : DTypeLike or None
+        Float dtype of the prepared tables (default: that of ``nu_grid``).
+
+    Returns
+    -------
+    MODITCalculator
+        The prepared calculator (a pytree; pass it to jitted functions as an argument).
+
+    Raises
+    ------
+    ValueError
+        If ``nu_grid`` is not ESLOG, an option is out of its range, or no line lies within
+        ``margin_cm1`` of the grid.
+    """
     nu = eslog_float64(nu_grid)
     if not (0 < gamma_resolution <= 1):
         raise ValueError(

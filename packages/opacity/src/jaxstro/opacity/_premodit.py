@@ -21,7 +21,9 @@ import dataclasses
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike, DTypeLike
 
+from jaxstro.linedb import LineList
 from jaxstro.opacity._calc_common import CrossSectionAPI, select_lines, table_dtype
 from jaxstro.opacity._dit import (
     TwoLevel,
@@ -46,7 +48,13 @@ __all__ = ["PreMODITCalculator", "prepare_premodit", "elower_node_spacing"]
 @jax.tree_util.register_dataclass
 @dataclasses.dataclass(frozen=True)
 class PreMODITCalculator(CrossSectionAPI):
-    """PreMODIT cross sections on an ESLOG grid (see :func:`jaxstro.opacity.make_calculator`).
+    """PreMODIT cross sections on an ESLOG grid (see ``jaxstro.opacity.make_calculator``).
+
+    Build with ``make_calculator(lines, nu_grid, method="premodit")``.
+    Evaluate with ``xsvector(t_k, p_bar)`` and ``xsmatrix(t_layers, p_layers)``
+    [K, bar -> cm^2/molecule]; ``with_checks()`` for the in-jit range check (see
+    ``make_calculator``). Valid temperatures: ``t_range`` [K]
+    (``robust_range``).
 
     ``robust_range`` is the temperature range [K] within which the stated accuracy holds:
     line strengths are exact at both ends and within ``elower_tolerance`` (relative) in
@@ -82,7 +90,8 @@ class PreMODITCalculator(CrossSectionAPI):
     checked: bool = dataclasses.field(default=False, metadata=dict(static=True))
 
     @property
-    def t_range(self):
+    def t_range(self) -> tuple[float, float]:
+        """Valid temperatures [K]: ``robust_range``."""
         return self.robust_range
 
     def _xs(self, t_k, p_bar):
@@ -125,11 +134,27 @@ def _max_relative_error(de, x_lo, x_hi):
     return float(np.max(np.abs(approx - 1.0)))
 
 
-def elower_node_spacing(t_low, t_high, tolerance, t_ref=296.0) -> float:
+def elower_node_spacing(
+    t_low: float, t_high: float, tolerance: float, t_ref: float = 296.0
+) -> float:
     """Largest E'' node spacing [cm^-1] whose two-node split errs by at most ``tolerance``.
 
     The relative error of the split does not depend on E'' itself, only on the spacing and the
     range of 1/T, so one spacing serves the whole line list.
+
+    Parameters
+    ----------
+    t_low, t_high : float
+        Robust temperature range [K], ``0 < t_low < t_high``.
+    tolerance : float
+        Largest relative error of the Boltzmann factor inside the range (dimensionless).
+    t_ref : float
+        Reference temperature of the line strengths [K].
+
+    Returns
+    -------
+    float
+        Node spacing [cm^-1], found by bisection between 1e-3 and 1e6 cm^-1.
     """
     x_lo, x_hi = 1.0 / t_high - 1.0 / t_ref, 1.0 / t_low - 1.0 / t_ref
     lo, hi = 1e-3, 1e6
@@ -140,19 +165,54 @@ def elower_node_spacing(t_low, t_high, tolerance, t_ref=296.0) -> float:
 
 
 def prepare_premodit(
-    lines,
-    nu_grid,
+    lines: LineList,
+    nu_grid: ArrayLike,
     *,
-    robust_range=(300.0, 3000.0),
-    elower_tolerance=1e-3,
-    gamma_resolution=0.2,
-    n_resolution=0.2,
-    margin_cm1=25.0,
-    oversample=None,
-    isotopologue_doppler=False,
-    dtype=None,
+    robust_range: tuple[float, float] = (300.0, 3000.0),
+    elower_tolerance: float = 1e-3,
+    gamma_resolution: float = 0.2,
+    n_resolution: float = 0.2,
+    margin_cm1: float = 25.0,
+    oversample: int | None = None,
+    isotopologue_doppler: bool = False,
+    dtype: DTypeLike | None = None,
 ) -> PreMODITCalculator:
-    """PreMODIT calculator; see :func:`jaxstro.opacity.make_calculator` for the options."""
+    """PreMODIT calculator; see ``jaxstro.opacity.make_calculator`` for the options.
+
+    Parameters
+    ----------
+    lines : LineList
+        The line list.
+    nu_grid : ArrayLike
+        (n_grid,) ESLOG wavenumber grid [cm^-1].
+    robust_range : tuple of float
+        (T_low, T_high) [K], increasing and inside the partition-function table.
+    elower_tolerance : float
+        Largest relative line-strength error inside ``robust_range``, in (0, 0.1).
+    gamma_resolution : float
+        Step of the broadening classes in ln gamma, in (0, 1].
+    n_resolution : float
+        Step of the broadening classes in the temperature exponent, in (0, 1].
+    margin_cm1 : float
+        Lines centred up to this far outside the grid contribute [cm^-1].
+    oversample : int or None
+        Fine-grid refinement; None picks it from ``robust_range[0]``.
+    isotopologue_doppler : bool
+        One Doppler class per isotopologue instead of the strength-weighted mean mass.
+    dtype : DTypeLike or None
+        Float dtype of the prepared tables (default: that of ``nu_grid``).
+
+    Returns
+    -------
+    PreMODITCalculator
+        The prepared calculator (a pytree; pass it to jitted functions as an argument).
+
+    Raises
+    ------
+    ValueError
+        If ``nu_grid`` is not ESLOG, an option is out of its range, or no line lies within
+        ``margin_cm1`` of the grid.
+    """
     nu = eslog_float64(nu_grid)
     t_low, t_high = (float(v) for v in robust_range)
     pf_lo, pf_hi = float(lines.pf_t_k[0]), float(lines.pf_t_k[-1])

@@ -18,26 +18,28 @@ code, so each keeps its copy; each package's tests exercise it.)
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 __all__ = ["is_traced", "nan_if_invalid", "stand_in"]
 
 
-def is_traced(*values) -> bool:
+def is_traced(*values: Any) -> bool:
     """True if any leaf of ``values`` is a JAX tracer (its value is unknown here)."""
     return any(isinstance(v, jax.core.Tracer) for v in jax.tree_util.tree_leaves(values))
 
 
-def stand_in(ok, x, safe):
+def stand_in(ok: ArrayLike, x: ArrayLike, safe: ArrayLike) -> jax.Array:
     """``x`` where ``ok``, else ``safe`` (an in-range value): keeps NaN/inf out of the
-    computation and its gradient ("double where")."""
+    computation and its gradient ("double where"); in the dtype of ``x``."""
     return jnp.where(ok, x, jnp.asarray(safe, dtype=jnp.result_type(x)))
 
 
-def _raise_if_invalid(message: str, ok, value) -> None:
+def _raise_if_invalid(message: str, ok: ArrayLike, value: ArrayLike) -> None:
     ok = np.asarray(ok)
     if not np.all(ok):
         bad = np.asarray(value)
@@ -47,7 +49,14 @@ def _raise_if_invalid(message: str, ok, value) -> None:
         raise ValueError(message.format(value=text))
 
 
-def nan_if_invalid(ok, out, *, value=None, checked: bool = False, message: str = ""):
+def nan_if_invalid(
+    ok: ArrayLike,
+    out: ArrayLike,
+    *,
+    value: ArrayLike | None = None,
+    checked: bool = False,
+    message: str = "",
+) -> jax.Array:
     """Policy 2 and 3: ``out`` with NaN where ``ok`` is False (``ok`` broadcasts against
     ``out`` from the left, e.g. (n_layers,) against (n_layers, n_grid)).
 

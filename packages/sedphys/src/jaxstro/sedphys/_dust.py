@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
+from jax.typing import ArrayLike
 
 __all__ = [
     "calzetti_k",
@@ -17,12 +19,22 @@ BIRTH_CLOUD_AGE_GYR = 0.01
 CALZETTI_RV = 4.05
 
 
-def calzetti_k(wave_aa):
+def calzetti_k(wave_aa: ArrayLike) -> jax.Array:
     """Calzetti et al. (2000) starburst attenuation curve k(lambda) = A_lambda / E(B-V)_s.
 
     Eq. (4) with R_V = 4.05: the UV/optical polynomial for 0.12-0.63 um and the near-IR branch
     for 0.63-2.2 um. Beyond the fitted range the two branches are continued (as in Bagpipes and
     FSPS): the polynomial below 0.12 um, the near-IR form above 2.2 um clipped at 0.
+
+    Parameters
+    ----------
+    wave_aa : ArrayLike
+        (...) rest-frame wavelength [Angstrom], ``> 0``.
+
+    Returns
+    -------
+    jax.Array
+        (...) ``k(lambda)`` (dimensionless, ``>= 0``; 4.05 at 5500 A).
     """
     x = 1.0 / (wave_aa * 1e-4)  # inverse micron
     uv = 2.659 * (-2.156 + 1.509 * x - 0.198 * x**2 + 0.011 * x**3) + CALZETTI_RV
@@ -30,14 +42,43 @@ def calzetti_k(wave_aa):
     return jnp.maximum(jnp.where(wave_aa < 6300.0, uv, ir), 0.0)
 
 
-def calzetti_transmission(wave_aa, av):
-    """exp(-tau) for Calzetti (2000) with V-band attenuation ``av`` [mag]."""
+def calzetti_transmission(wave_aa: ArrayLike, av: ArrayLike) -> jax.Array:
+    """exp(-tau) for Calzetti (2000) with V-band attenuation ``av`` [mag].
+
+    Parameters
+    ----------
+    wave_aa : ArrayLike
+        (...) rest-frame wavelength [Angstrom].
+    av : ArrayLike
+        V-band attenuation A_V [mag], a scalar (or broadcasting with ``wave_aa``).
+
+    Returns
+    -------
+    jax.Array
+        (...) transmitted fraction ``10**(-0.4 A_lambda)`` with
+        ``A_lambda = av k(lambda) / 4.05`` (dimensionless).
+    """
     a_lambda = av * calzetti_k(wave_aa) / CALZETTI_RV
     return 10.0 ** (-0.4 * a_lambda)
 
 
-def power_law_tau(wave_aa, tau_v, slope):
-    """Optical depth tau_V (lambda / 5500 A)**slope (Charlot & Fall 2000 uses slope -0.7)."""
+def power_law_tau(wave_aa: ArrayLike, tau_v: ArrayLike, slope: ArrayLike) -> jax.Array:
+    """Optical depth ``tau_v (lambda / 5500 A)**slope`` (Charlot & Fall 2000 uses slope -0.7).
+
+    Parameters
+    ----------
+    wave_aa : ArrayLike
+        (...) rest-frame wavelength [Angstrom], ``> 0``.
+    tau_v : ArrayLike
+        Optical depth at 5500 A (dimensionless).
+    slope : ArrayLike
+        Power-law index (dimensionless).
+
+    Returns
+    -------
+    jax.Array
+        (...) optical depth (dimensionless), the broadcast shape of the inputs.
+    """
     return tau_v * (wave_aa / 5500.0) ** slope
 
 
@@ -47,13 +88,25 @@ _MADAU_LAM = (1215.67, 1025.72, 972.537, 949.743)
 _LYMAN_LIMIT = 911.75
 
 
-def igm_transmission_madau(wave_obs_aa, z):
+def igm_transmission_madau(wave_obs_aa: ArrayLike, z: ArrayLike) -> jax.Array:
     """Mean IGM transmission exp(-tau_eff) at observed wavelengths for a source at redshift z.
 
     Madau (1995): Lyman-series line blanketing, tau = sum_j A_j (lambda_obs / lambda_j)^3.46
     for lambda_j < lambda_obs < lambda_j (1 + z) (absorbers between the source and z = 0), plus
     the photoelectric (Lyman-continuum) absorption of the footnote-3 approximation below
     912 (1 + z) A. Equal to 1 at z = 0.
+
+    Parameters
+    ----------
+    wave_obs_aa : ArrayLike
+        (n_wave,) observed-frame wavelength [Angstrom].
+    z : ArrayLike
+        Scalar source redshift (dimensionless), ``>= 0``.
+
+    Returns
+    -------
+    jax.Array
+        (n_wave,) transmitted fraction (dimensionless, in (0, 1]).
     """
     lam = jnp.asarray(wave_obs_aa)
     tau = jnp.zeros_like(lam)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
+import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 __all__ = ["Filter", "load_filters", "photometry_matrix", "ab_mag", "AB_ZERO_JY"]
 
@@ -18,7 +21,17 @@ SPECLITE_GROUPS = (
 
 
 class Filter(NamedTuple):
-    """A filter transmission curve: ``wave_aa`` (n,) increasing [Angstrom], ``response`` (n,)."""
+    """A filter transmission curve: ``wave_aa`` (n,) increasing [Angstrom], ``response`` (n,).
+
+    Attributes
+    ----------
+    name : str
+        speclite name, e.g. ``"sdss2010-u"``.
+    wave_aa : np.ndarray
+        (n,) increasing wavelength [Angstrom].
+    response : np.ndarray
+        (n,) photon response (dimensionless, 0 to 1).
+    """
 
     name: str
     wave_aa: np.ndarray
@@ -31,9 +44,25 @@ class Filter(NamedTuple):
         return float(self.wave_aa[nz[0]]), float(self.wave_aa[nz[-1]])
 
 
-def load_filters(names) -> tuple[Filter, ...]:
+def load_filters(names: str | Iterable[str]) -> tuple[Filter, ...]:
     """speclite filter curves by name (``"sdss2010-u"``, ``"lsst2023-g"``, ``"twomass-Ks"``,
-    ``"galex-fuv"``, ``"wise2010-W1"``, ``"panstarrs-r"``, ``"Euclid-VIS"``, ...)."""
+    ``"galex-fuv"``, ``"wise2010-W1"``, ``"panstarrs-r"``, ``"Euclid-VIS"``, ...).
+
+    Parameters
+    ----------
+    names : str or iterable of str
+        One speclite name ``"<group>-<band>"`` or several.
+
+    Returns
+    -------
+    tuple of Filter
+        One curve per name, in order; ``wave_aa`` float64 [Angstrom].
+
+    Raises
+    ------
+    ValueError
+        If speclite does not know a name.
+    """
     import speclite.filters
 
     if isinstance(names, str):
@@ -72,7 +101,7 @@ def _matrix_row(xp, wave_obs, f_wave, f_resp):
     return w / xp.sum(c)
 
 
-def photometry_matrix(wave_obs_aa, filters):
+def photometry_matrix(wave_obs_aa: ArrayLike, filters: Sequence[Filter]) -> np.ndarray | jax.Array:
     """(n_filter, n_wave) matrix W with maggies = W @ fnu_maggies(wave_obs_aa).
 
     Photon-counting AB photometry: maggies = int f_nu T(lambda) / lambda dlambda /
@@ -82,6 +111,20 @@ def photometry_matrix(wave_obs_aa, filters):
     the merged rule agrees with a 0.25 A dense-grid integral to 2e-5 mag). Works on numpy
     input (float64, used once when the redshift is fixed) and inside jit on traced wavelengths
     (free redshift).
+
+    Parameters
+    ----------
+    wave_obs_aa : ArrayLike
+        (n_wave,) strictly increasing observed-frame wavelength of the SED [Angstrom],
+        ``n_wave >= 2``; a ``np.ndarray`` selects the numpy path, anything else JAX.
+    filters : sequence of Filter
+        The n_filter filter curves (``load_filters``).
+
+    Returns
+    -------
+    np.ndarray or jax.Array
+        (n_filter, n_wave) weights (each row sums to 1) mapping f_nu [maggies] on
+        ``wave_obs_aa`` to band fluxes [maggies]; numpy for numpy input.
     """
     xp = np if isinstance(wave_obs_aa, np.ndarray) else jnp
     rows = [
@@ -90,6 +133,17 @@ def photometry_matrix(wave_obs_aa, filters):
     return xp.stack(rows)
 
 
-def ab_mag(maggies):
-    """AB magnitude -2.5 log10(maggies) (maggies: flux density in units of 3631 Jy)."""
+def ab_mag(maggies: ArrayLike) -> jax.Array:
+    """AB magnitude -2.5 log10(maggies) (maggies: flux density in units of 3631 Jy).
+
+    Parameters
+    ----------
+    maggies : ArrayLike
+        (...) flux density [maggies = 3631 Jy], ``> 0``.
+
+    Returns
+    -------
+    jax.Array
+        (...) AB magnitude [mag] (NaN for negative, inf for zero flux).
+    """
     return -2.5 * jnp.log10(maggies)

@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from typing import NamedTuple
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 from jaxstro.sedphys._checks import nan_if_invalid
 from jaxstro.sedphys._cosmo import MPC_CM, PLANCK18, Cosmology, age_at_z_gyr
@@ -61,8 +62,31 @@ DUST_PARAMS = {
 }
 
 
-def model_param_names(sfh: str = "double_power_law", dust: str = "charlot_fall", *, n_bins=None):
-    """The parameter names an SEDModel with this SFH and dust law needs (free or Fixed)."""
+def model_param_names(
+    sfh: str = "double_power_law", dust: str = "charlot_fall", *, n_bins: int | None = None
+) -> tuple[str, ...]:
+    """The parameter names an SEDModel with this SFH and dust law needs (free or Fixed).
+
+    Parameters
+    ----------
+    sfh : str
+        Star-formation history, as in ``SEDModel``.
+    dust : str
+        Dust law, as in ``SEDModel``.
+    n_bins : int or None
+        Number of lookback bins; required for ``sfh="nonparametric"`` (adds
+        ``log_sfr_ratio_1`` .. ``log_sfr_ratio_{n_bins - 1}``), ignored otherwise.
+
+    Returns
+    -------
+    tuple of str
+        SFH parameters, ``logzsol``, dust parameters, ``redshift``.
+
+    Raises
+    ------
+    ValueError
+        If ``sfh`` or ``dust`` is unknown.
+    """
     if sfh not in SFH_PARAMS:
         raise ValueError(f"sfh must be one of {sorted(SFH_PARAMS)}; got {sfh!r}")
     if dust not in DUST_PARAMS:
@@ -83,7 +107,17 @@ class _ZConsts(NamedTuple):
 
 
 class Observation(NamedTuple):
-    """What is observed: speclite filter names and optionally the measured fluxes [maggies]."""
+    """What is observed: speclite filter names and optionally the measured fluxes [maggies].
+
+    Attributes
+    ----------
+    filters : tuple of str
+        speclite filter names (n_filter).
+    maggies : np.ndarray or None
+        (..., n_filter) measured fluxes [maggies = 3631 Jy].
+    maggies_err : np.ndarray or None
+        (..., n_filter) their 1-sigma Gaussian errors [maggies], ``> 0``.
+    """
 
     filters: tuple
     maggies: np.ndarray | None = None
@@ -91,6 +125,16 @@ class Observation(NamedTuple):
 
 
 class Spectrum(NamedTuple):
+    """An observed-frame spectrum (``SEDModel.predict_spectrum``).
+
+    Attributes
+    ----------
+    wave_obs_aa : jax.Array
+        (n_wave,) observed-frame wavelength [Angstrom].
+    fnu_maggies : jax.Array
+        (n_wave,) observed flux density [maggies = 3631 Jy].
+    """
+
     wave_obs_aa: jax.Array  # (n_wave,) observed-frame wavelength [Angstrom]
     fnu_maggies: jax.Array  # (n_wave,) observed flux density [maggies = 3631 Jy]
 
@@ -101,20 +145,43 @@ class SEDModel:
 
     Parameters
     ----------
-    spec : ParamSpec holding exactly ``model_param_names(sfh, dust)`` (free or Fixed)
-    ssp : SSPGrid (``load_ssp()``)
-    observation : Observation (filter names; maggies and errors for ``log_likelihood``)
-    sfh : "double_power_law" (10**log_peak_sfr / ((t/tau)^alpha + (t/tau)^-beta), M_sun/yr),
-        "delayed_tau", "constant", "lognormal" (normalised to 10**log_mass_formed M_sun) or
+    spec : ParamSpec
+        Holding exactly ``model_param_names(sfh, dust)`` (free or Fixed); the redshift prior's
+        support must lie at ``>= 0``.
+    ssp : SSPGrid
+        The SSP library (``load_ssp()``).
+    observation : Observation
+        Filter names; maggies and errors for ``log_likelihood``.
+    sfh : str
+        "double_power_law" (``10**log_peak_sfr / ((t/tau)^alpha + (t/tau)^-beta)`` M_sun/yr),
+        "delayed_tau", "constant", "lognormal" (normalised to ``10**log_mass_formed`` M_sun) or
         "nonparametric" (bins ``sfh_edges_gyr`` in lookback time, log_mass_formed and
-        log10 SFR ratios of neighbouring bins, youngest first, as in Prospector)
-    dust : "charlot_fall" (tau_bc on stars younger than 10 Myr, tau_diff on all; both times
-        (lambda/5500 A)**dust_slope), "calzetti" (A_V = av) or "none"
-    igm : apply Madau (1995) IGM transmission
-    lgmet_scatter : width [dex] of the Gaussian metallicity distribution around logzsol
-    n_table : nodes of the cosmic-time table on which the SFH is integrated into SSP age-bin
+        log10 SFR ratios of neighbouring bins, youngest first, as in Prospector).
+    dust : str
+        "charlot_fall" (tau_bc on stars younger than 10 Myr, tau_diff on all; both times
+        ``(lambda/5500 A)**dust_slope``), "calzetti" (A_V = av) or "none".
+    igm : bool
+        Apply Madau (1995) IGM transmission.
+    cosmology : Cosmology
+        Background cosmology for distances and the age at ``z`` (Planck 2018 by default).
+    lgmet_scatter : float
+        Width [dex] of the Gaussian metallicity distribution around logzsol, ``> 0``.
+    n_table : int
+        Nodes of the cosmic-time table on which the SFH is integrated into SSP age-bin
         masses (half uniform in ln t, half in ln lookback time, plus the age-bin edges; see
-        ``make_time_table`` and the README's convergence table)
+        ``make_time_table`` and the README's convergence table).
+    sfh_edges_gyr : ArrayLike or None
+        (n_bin + 1,) lookback-time bin edges [Gyr], strictly increasing from 0; required for
+        ``sfh="nonparametric"``.
+
+    Raises
+    ------
+    ValueError
+        If ``spec`` or ``ssp`` has the wrong type, ``spec`` misses or adds parameters, the
+        redshift prior allows z < 0, ``lgmet_scatter <= 0``, ``sfh_edges_gyr`` is missing or
+        malformed, ``sfh`` or ``dust`` is unknown, a filter name is unknown or lies outside
+        the SSP grid at the redshift prior's bounds, or the observed maggies and errors do
+        not end in n_filter (or an error is ``<= 0``).
 
     Notes
     -----
@@ -171,14 +238,14 @@ class SEDModel:
         "checked",
     )
 
-    def tree_flatten(self):
+    def tree_flatten(self) -> tuple[tuple, tuple]:
         return (
             tuple(getattr(self, k) for k in self._LEAVES),
             tuple(getattr(self, k) for k in self._STATIC),
         )
 
     @classmethod
-    def tree_unflatten(cls, static, leaves):
+    def tree_unflatten(cls, static: tuple, leaves: Sequence[Any]) -> SEDModel:
         obj = object.__new__(cls)
         for k, v in zip(cls._LEAVES, leaves, strict=True):
             object.__setattr__(obj, k, v)
@@ -188,13 +255,24 @@ class SEDModel:
 
     def with_checks(self, checked: bool = True) -> SEDModel:
         """A copy that raises ``ValueError`` from inside ``jit`` when a parameter lies outside
-        its prior's support (a host callback per call; for debugging)."""
+        its prior's support (a host callback per call; for debugging).
+
+        Parameters
+        ----------
+        checked : bool
+            True to turn the in-jit check on, False to turn it off again.
+
+        Returns
+        -------
+        SEDModel
+            The same model (sharing its tables) with the check switched.
+        """
         leaves, static = self.tree_flatten()
         static = static[:-1] + (bool(checked),)
         return self.tree_unflatten(static, leaves)
 
     @property
-    def filters(self) -> tuple:
+    def filters(self) -> tuple[Filter, ...]:
         """The speclite filter curves (``Filter`` tuples: name, wave_aa, response)."""
         curves = zip(self._filter_names, self._filter_curves, strict=True)
         return tuple(Filter(n, w, r) for n, (w, r) in curves)
@@ -445,8 +523,27 @@ class SEDModel:
             return one, calzetti_transmission(wave, p["av"])
         return one, one
 
-    def rest_luminosity(self, params: Mapping) -> jax.Array:
-        """Attenuated rest-frame L_nu [L_sun/Hz] on ``ssp.wave_aa``: (n_wave,)."""
+    def rest_luminosity(self, params: Mapping[str, ArrayLike]) -> jax.Array:
+        """Attenuated rest-frame L_nu [L_sun/Hz] on ``ssp.wave_aa``: (n_wave,).
+
+        Parameters
+        ----------
+        params : mapping of str to ArrayLike
+            The free parameters of ``spec``, each a scalar [units as in the spec]; ``jax.vmap``
+            for a batch.
+
+        Returns
+        -------
+        jax.Array
+            (n_wave,) attenuated L_nu [L_sun/Hz] (no IGM); NaN for traced out-of-range
+            parameters.
+
+        Raises
+        ------
+        ValueError
+            If the names differ from ``spec.free_params``, a value is not a scalar, or a
+            concrete value lies outside its prior's support.
+        """
         ok, p = self._complete(params)
         return self._guard(ok, params, self._rest_lnu(p, self._redshift_consts(p["redshift"])))
 
@@ -461,15 +558,53 @@ class SEDModel:
         bc, diff = self._attenuation(p, wave)
         return diff * (bc * (wy.astype(fy.dtype) @ fy) + wo.astype(fo.dtype) @ fo)
 
-    def predict_spectrum(self, params: Mapping) -> Spectrum:
-        """Observed-frame f_nu [maggies] on ssp.wave_aa * (1 + z) [Angstrom], IGM included."""
+    def predict_spectrum(self, params: Mapping[str, ArrayLike]) -> Spectrum:
+        """Observed-frame f_nu [maggies] on ssp.wave_aa * (1 + z) [Angstrom], IGM included.
+
+        Parameters
+        ----------
+        params : mapping of str to ArrayLike
+            The free parameters of ``spec``, each a scalar [units as in the spec]; ``jax.vmap``
+            for a batch.
+
+        Returns
+        -------
+        Spectrum
+            (n_wave,) ``wave_obs_aa`` [Angstrom] and ``fnu_maggies`` [maggies]; the flux is
+            NaN for traced out-of-range parameters.
+
+        Raises
+        ------
+        ValueError
+            If the names differ from ``spec.free_params``, a value is not a scalar, or a
+            concrete value lies outside its prior's support.
+        """
         ok, p = self._complete(params)
         zc = self._redshift_consts(p["redshift"])
         lnu = self._rest_lnu(p, zc)
         return Spectrum(zc.wave_obs, self._guard(ok, params, lnu * jnp.exp(zc.log_scale) * zc.igm))
 
-    def predict_photometry(self, params: Mapping) -> jax.Array:
-        """(n_filter,) AB fluxes [maggies]; AB magnitude = -2.5 log10(maggies)."""
+    def predict_photometry(self, params: Mapping[str, ArrayLike]) -> jax.Array:
+        """(n_filter,) AB fluxes [maggies]; AB magnitude = -2.5 log10(maggies).
+
+        Parameters
+        ----------
+        params : mapping of str to ArrayLike
+            The free parameters of ``spec``, each a scalar [units as in the spec]; ``jax.vmap``
+            for a batch.
+
+        Returns
+        -------
+        jax.Array
+            (n_filter,) band fluxes [maggies = 3631 Jy] in the order of the observation's
+            filters; NaN for traced out-of-range parameters.
+
+        Raises
+        ------
+        ValueError
+            If the names differ from ``spec.free_params``, a value is not a scalar, or a
+            concrete value lies outside its prior's support.
+        """
         ok, p = self._complete(params)
         return self._guard(ok, params, self._photometry(p))
 
@@ -477,9 +612,29 @@ class SEDModel:
         zc = self._redshift_consts(p["redshift"])
         return zc.w @ self._rest_lnu(p, zc, phot=True) * jnp.exp(zc.log_scale)
 
-    def derived(self, params: Mapping) -> dict:
+    def derived(self, params: Mapping[str, ArrayLike]) -> dict[str, jax.Array]:
         """Mass formed and surviving stellar mass [M_sun], SFR averaged over the last 10 and
-        100 Myr [M_sun/yr], mass-weighted age [Gyr], age of the universe at z [Gyr]."""
+        100 Myr [M_sun/yr], mass-weighted age [Gyr], age of the universe at z [Gyr].
+
+        Parameters
+        ----------
+        params : mapping of str to ArrayLike
+            The free parameters of ``spec``, each a scalar [units as in the spec]; ``jax.vmap``
+            for a batch.
+
+        Returns
+        -------
+        dict of str to jax.Array
+            Scalars ``mass_formed``, ``stellar_mass`` [M_sun], ``sfr_10myr``,
+            ``sfr_100myr`` [M_sun/yr], ``mass_weighted_age_gyr``, ``t_obs_gyr`` [Gyr]; NaN
+            for traced out-of-range parameters.
+
+        Raises
+        ------
+        ValueError
+            If the names differ from ``spec.free_params``, a value is not a scalar, or a
+            concrete value lies outside its prior's support.
+        """
         ok, p = self._complete(params)
         zc = self._redshift_consts(p["redshift"])
         t_obs = zc.t_obs
@@ -497,9 +652,36 @@ class SEDModel:
         return {k: self._guard(ok, params, v) for k, v in out.items()}
 
     # ----- likelihood -------------------------------------------------------------------------
-    def log_likelihood(self, params: Mapping, maggies=None, maggies_err=None) -> jax.Array:
+    def log_likelihood(
+        self,
+        params: Mapping[str, ArrayLike],
+        maggies: ArrayLike | None = None,
+        maggies_err: ArrayLike | None = None,
+    ) -> jax.Array:
         """Gaussian log-likelihood of the observed maggies (the Observation's by default);
-        NaN outside the prior support (the out-of-range policy)."""
+        NaN outside the prior support (the out-of-range policy).
+
+        Parameters
+        ----------
+        params : mapping of str to ArrayLike
+            The free parameters of ``spec``, each a scalar [units as in the spec]; ``jax.vmap``
+            for a batch.
+        maggies : ArrayLike or None
+            (n_filter,) observed fluxes [maggies]; the Observation's by default.
+        maggies_err : ArrayLike or None
+            (n_filter,) their 1-sigma errors [maggies], ``> 0``; the Observation's by default.
+
+        Returns
+        -------
+        jax.Array
+            Scalar ln L, normalised (including ``-sum ln err - n/2 ln 2 pi``).
+
+        Raises
+        ------
+        ValueError
+            As ``predict_photometry``, or if no maggies are given and the Observation has
+            none.
+        """
         ok, p = self._complete(params)
         return self._guard(ok, params, self._log_likelihood(p, maggies, maggies_err))
 
@@ -511,9 +693,35 @@ class SEDModel:
         r = (self._photometry(p) - m) / e
         return -0.5 * jnp.sum(r**2) - jnp.sum(jnp.log(e)) - 0.5 * r.size * _LOG_2PI
 
-    def log_prob(self, params: Mapping, maggies=None, maggies_err=None) -> jax.Array:
+    def log_prob(
+        self,
+        params: Mapping[str, ArrayLike],
+        maggies: ArrayLike | None = None,
+        maggies_err: ArrayLike | None = None,
+    ) -> jax.Array:
         """log prior + log likelihood: -inf (with a zero gradient) outside the prior support,
-        the convention samplers expect for bounded priors."""
+        the convention samplers expect for bounded priors.
+
+        Parameters
+        ----------
+        params : mapping of str to ArrayLike
+            The free parameters of ``spec``, each a scalar [units as in the spec]; ``jax.vmap``
+            for a batch.
+        maggies : ArrayLike or None
+            (n_filter,) observed fluxes [maggies]; the Observation's by default.
+        maggies_err : ArrayLike or None
+            (n_filter,) their 1-sigma errors [maggies], ``> 0``; the Observation's by default.
+
+        Returns
+        -------
+        jax.Array
+            Scalar unnormalised log posterior density.
+
+        Raises
+        ------
+        ValueError
+            As ``log_likelihood``.
+        """
         ok, p = self._complete(params)
         lp = self.spec.log_prior(params)
         ll = self._log_likelihood(p, maggies, maggies_err)

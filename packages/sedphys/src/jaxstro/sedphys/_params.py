@@ -9,6 +9,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 __all__ = [
     "Uniform",
@@ -24,17 +25,52 @@ _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)  # a Python float: the input's dty
 
 
 class Uniform(NamedTuple):
+    """Uniform density on [low, high].
+
+    Attributes
+    ----------
+    low, high : float
+        Bounds [units of the parameter], ``low <= high``.
+    """
+
     low: float
     high: float
 
     @property
-    def support(self):
+    def support(self) -> tuple[float, float]:
+        """(low, high) as floats [units of the parameter]."""
         return (float(self.low), float(self.high))
 
-    def sample(self, key, shape=()):
+    def sample(self, key: jax.Array, shape: tuple[int, ...] = ()) -> jax.Array:
+        """Draw ``shape`` samples uniformly on [low, high).
+
+        Parameters
+        ----------
+        key : jax.Array
+            PRNG key.
+        shape : tuple of int
+            Sample shape (``()`` for one value).
+
+        Returns
+        -------
+        jax.Array
+            ``shape`` draws [units of the parameter], JAX's default float dtype.
+        """
         return jax.random.uniform(key, shape, minval=self.low, maxval=self.high)
 
-    def log_prob(self, x):
+    def log_prob(self, x: ArrayLike) -> jax.Array:
+        """Log density; -inf outside [low, high].
+
+        Parameters
+        ----------
+        x : ArrayLike
+            (...) parameter value [units of the parameter].
+
+        Returns
+        -------
+        jax.Array
+            (...) ``-log(high - low)`` inside the support, -inf outside; floating dtype of ``x``.
+        """
         x = jnp.asarray(x)
         inside = (x >= self.low) & (x <= self.high)
         log_p = jnp.full_like(x, -math.log(self.high - self.low), dtype=jnp.result_type(x, float))
@@ -42,89 +78,239 @@ class Uniform(NamedTuple):
 
 
 class LogUniform(NamedTuple):
-    """Density proportional to 1/x on [low, high] (low > 0): uniform in log x."""
+    """Density proportional to 1/x on [low, high] (low > 0): uniform in log x.
+
+    Attributes
+    ----------
+    low, high : float
+        Bounds [units of the parameter], ``0 < low <= high``.
+    """
 
     low: float
     high: float
 
     @property
-    def support(self):
+    def support(self) -> tuple[float, float]:
+        """(low, high) as floats [units of the parameter]."""
         return (float(self.low), float(self.high))
 
-    def sample(self, key, shape=()):
+    def sample(self, key: jax.Array, shape: tuple[int, ...] = ()) -> jax.Array:
+        """Draw ``shape`` samples uniformly in log x on [low, high).
+
+        Parameters
+        ----------
+        key : jax.Array
+            PRNG key.
+        shape : tuple of int
+            Sample shape (``()`` for one value).
+
+        Returns
+        -------
+        jax.Array
+            ``shape`` draws [units of the parameter], JAX's default float dtype.
+        """
         u = jax.random.uniform(key, shape, minval=math.log(self.low), maxval=math.log(self.high))
         return jnp.exp(u)
 
-    def log_prob(self, x):
+    def log_prob(self, x: ArrayLike) -> jax.Array:
+        """Log density ``-log x - log log(high / low)``; -inf outside [low, high].
+
+        Parameters
+        ----------
+        x : ArrayLike
+            (...) parameter value [units of the parameter].
+
+        Returns
+        -------
+        jax.Array
+            (...) log density [log of 1/units of x], -inf outside the support.
+        """
         inside = (x >= self.low) & (x <= self.high)
         xs = jnp.where(inside, x, self.low)
         return jnp.where(inside, -jnp.log(xs) - math.log(math.log(self.high / self.low)), -jnp.inf)
 
 
 class Normal(NamedTuple):
+    """Gaussian density.
+
+    Attributes
+    ----------
+    loc : float
+        Mean [units of the parameter].
+    scale : float
+        Standard deviation [units of the parameter], ``> 0``.
+    """
+
     loc: float
     scale: float
 
     @property
-    def support(self):
+    def support(self) -> tuple[float, float]:
+        """(-inf, inf)."""
         return (-np.inf, np.inf)
 
-    def sample(self, key, shape=()):
+    def sample(self, key: jax.Array, shape: tuple[int, ...] = ()) -> jax.Array:
+        """Draw ``shape`` samples from the Gaussian.
+
+        Parameters
+        ----------
+        key : jax.Array
+            PRNG key.
+        shape : tuple of int
+            Sample shape (``()`` for one value).
+
+        Returns
+        -------
+        jax.Array
+            ``shape`` draws [units of the parameter], JAX's default float dtype.
+        """
         return self.loc + self.scale * jax.random.normal(key, shape)
 
-    def log_prob(self, x):
+    def log_prob(self, x: ArrayLike) -> jax.Array:
+        """Gaussian log density.
+
+        Parameters
+        ----------
+        x : ArrayLike
+            (...) parameter value [units of the parameter].
+
+        Returns
+        -------
+        jax.Array
+            (...) log density [log of 1/units of x].
+        """
         return -0.5 * ((x - self.loc) / self.scale) ** 2 - math.log(self.scale) - _LOG_SQRT_2PI
 
 
 class TruncatedNormal(NamedTuple):
+    """Gaussian density truncated to [low, high] and renormalised.
+
+    Attributes
+    ----------
+    loc, scale : float
+        Mean and standard deviation of the untruncated Gaussian [units of the parameter],
+        ``scale > 0``.
+    low, high : float
+        Truncation bounds [units of the parameter], ``low <= high``.
+    """
+
     loc: float
     scale: float
     low: float
     high: float
 
     @property
-    def support(self):
+    def support(self) -> tuple[float, float]:
+        """(low, high) as floats [units of the parameter]."""
         return (float(self.low), float(self.high))
 
     def _log_norm(self):
         a, b = (self.low - self.loc) / self.scale, (self.high - self.loc) / self.scale
         return math.log(0.5 * (math.erf(b / math.sqrt(2.0)) - math.erf(a / math.sqrt(2.0))))
 
-    def sample(self, key, shape=()):
+    def sample(self, key: jax.Array, shape: tuple[int, ...] = ()) -> jax.Array:
+        """Draw ``shape`` samples from the truncated Gaussian.
+
+        Parameters
+        ----------
+        key : jax.Array
+            PRNG key.
+        shape : tuple of int
+            Sample shape (``()`` for one value).
+
+        Returns
+        -------
+        jax.Array
+            ``shape`` draws [units of the parameter], JAX's default float dtype.
+        """
         a, b = (self.low - self.loc) / self.scale, (self.high - self.loc) / self.scale
         return self.loc + self.scale * jax.random.truncated_normal(key, a, b, shape)
 
-    def log_prob(self, x):
+    def log_prob(self, x: ArrayLike) -> jax.Array:
+        """Renormalised Gaussian log density; -inf outside [low, high].
+
+        Parameters
+        ----------
+        x : ArrayLike
+            (...) parameter value [units of the parameter].
+
+        Returns
+        -------
+        jax.Array
+            (...) log density [log of 1/units of x], -inf outside the support.
+        """
         inside = (x >= self.low) & (x <= self.high)
         lp = Normal(self.loc, self.scale).log_prob(x) - self._log_norm()
         return jnp.where(inside, lp, -jnp.inf)
 
 
 class StudentT(NamedTuple):
-    """Student-t (the continuity prior on log SFR ratios: df = 2, scale = 0.3, Leja 2019)."""
+    """Student-t (the continuity prior on log SFR ratios: df = 2, scale = 0.3, Leja 2019).
+
+    Attributes
+    ----------
+    df : float
+        Degrees of freedom, ``> 0``.
+    loc, scale : float
+        Location and scale [units of the parameter], ``scale > 0``.
+    """
 
     df: float
     loc: float
     scale: float
 
     @property
-    def support(self):
+    def support(self) -> tuple[float, float]:
+        """(-inf, inf)."""
         return (-np.inf, np.inf)
 
-    def sample(self, key, shape=()):
+    def sample(self, key: jax.Array, shape: tuple[int, ...] = ()) -> jax.Array:
+        """Draw ``shape`` samples from the Student-t.
+
+        Parameters
+        ----------
+        key : jax.Array
+            PRNG key.
+        shape : tuple of int
+            Sample shape (``()`` for one value).
+
+        Returns
+        -------
+        jax.Array
+            ``shape`` draws [units of the parameter], JAX's default float dtype.
+        """
         return self.loc + self.scale * jax.random.t(key, self.df, shape)
 
-    def log_prob(self, x):
+    def log_prob(self, x: ArrayLike) -> jax.Array:
+        """Student-t log density.
+
+        Parameters
+        ----------
+        x : ArrayLike
+            (...) parameter value [units of the parameter].
+
+        Returns
+        -------
+        jax.Array
+            (...) log density [log of 1/units of x].
+        """
         return jax.scipy.stats.t.logpdf(x, self.df, self.loc, self.scale)
 
 
 class Fixed(NamedTuple):
-    """A parameter held at ``value`` (not free, not sampled)."""
+    """A parameter held at ``value`` (not free, not sampled).
+
+    Attributes
+    ----------
+    value : float
+        The fixed value [units of the parameter].
+    """
 
     value: float
 
     @property
-    def support(self):
+    def support(self) -> tuple[float, float]:
+        """(value, value) as floats."""
         return (float(self.value), float(self.value))
 
 
@@ -154,6 +340,18 @@ class ParamSpec:
     ``sample_batch(key, n)`` a dict of (n,) arrays; ``log_prior(params)`` is jit/vmap-safe and
     -inf outside the support; ``bounds`` maps every free name to its support;
     ``check(params)`` raises on missing, extra or out-of-support values (outside jit).
+
+    Parameters
+    ----------
+    priors : mapping of str to prior
+        Parameter name -> ``Uniform``, ``LogUniform``, ``Normal``, ``TruncatedNormal``,
+        ``StudentT`` or ``Fixed``; the order is kept.
+
+    Raises
+    ------
+    ValueError
+        If a prior is of another type or has an empty support (``low > high``, or
+        ``low <= 0`` for ``LogUniform``).
     """
 
     def __init__(self, priors: Mapping[str, object]):
@@ -185,37 +383,97 @@ class ParamSpec:
 
     @property
     def names(self) -> tuple[str, ...]:
+        """Every parameter name, free and fixed, in order."""
         return tuple(self.priors)
 
     @property
     def free_params(self) -> tuple[str, ...]:
+        """The names of the non-``Fixed`` parameters, in order."""
         return tuple(n for n, p in self.priors.items() if not isinstance(p, Fixed))
 
     @property
     def fixed_values(self) -> dict[str, float]:
+        """Name -> value of each ``Fixed`` parameter."""
         return {n: p.value for n, p in self.priors.items() if isinstance(p, Fixed)}
 
     @property
     def bounds(self) -> dict[str, tuple[float, float]]:
+        """Free name -> (low, high) support of its prior (+-inf where unbounded)."""
         return {n: self.priors[n].support for n in self.free_params}
 
-    def sample(self, key) -> dict:
+    def sample(self, key: jax.Array) -> dict[str, jax.Array]:
+        """One draw from the prior.
+
+        Parameters
+        ----------
+        key : jax.Array
+            PRNG key.
+
+        Returns
+        -------
+        dict of str to jax.Array
+            A scalar per free parameter [its units].
+        """
         keys = jax.random.split(key, max(len(self.free_params), 1))
         return {n: self.priors[n].sample(k) for n, k in zip(self.free_params, keys, strict=False)}
 
-    def sample_batch(self, key, n: int) -> dict:
+    def sample_batch(self, key: jax.Array, n: int) -> dict[str, jax.Array]:
+        """``n`` independent draws from the prior (e.g. for ``jax.vmap``).
+
+        Parameters
+        ----------
+        key : jax.Array
+            PRNG key.
+        n : int
+            Number of draws.
+
+        Returns
+        -------
+        dict of str to jax.Array
+            An (n,) array per free parameter [its units].
+        """
         keys = jax.random.split(key, max(len(self.free_params), 1))
         return {
             name: self.priors[name].sample(k, (n,))
             for name, k in zip(self.free_params, keys, strict=False)
         }
 
-    def log_prior(self, params: Mapping) -> jax.Array:
-        """Sum of the free parameters' log-densities (jit/vmap-safe; -inf outside support)."""
+    def log_prior(self, params: Mapping[str, ArrayLike]) -> jax.Array:
+        """Sum of the free parameters' log-densities (jit/vmap-safe; -inf outside support).
+
+        Parameters
+        ----------
+        params : mapping of str to ArrayLike
+            Exactly the free parameters (values need not be scalars; each is summed).
+
+        Returns
+        -------
+        jax.Array
+            Scalar log prior density.
+
+        Raises
+        ------
+        ValueError
+            If a free parameter is missing or an unknown name is given.
+        """
         self.check_names(params)
         return sum(jnp.sum(self.priors[n].log_prob(params[n])) for n in self.free_params)
 
-    def check_names(self, params: Mapping, *, what: str = "params") -> None:
+    def check_names(self, params: Mapping[str, ArrayLike], *, what: str = "params") -> None:
+        """Raise unless ``params`` holds exactly the free parameters.
+
+        Parameters
+        ----------
+        params : mapping of str to ArrayLike
+            Parameter values by name.
+        what : str
+            Name of the argument in the error message.
+
+        Raises
+        ------
+        ValueError
+            If a free parameter is missing or another name (e.g. a ``Fixed`` one) is given.
+        """
         given = set(params)
         missing = [n for n in self.free_params if n not in given]
         extra = sorted(given - set(self.free_params))
@@ -227,8 +485,24 @@ class ParamSpec:
                 + f"; the free parameters are {list(self.free_params)}"
             )
 
-    def check(self, params: Mapping, *, what: str = "params") -> None:
-        """Names match the free parameters and every concrete value lies in its support."""
+    def check(self, params: Mapping[str, ArrayLike], *, what: str = "params") -> None:
+        """Names match the free parameters and every concrete value lies in its support.
+
+        Traced values are skipped (their range is the out-of-range policy's job).
+
+        Parameters
+        ----------
+        params : mapping of str to ArrayLike
+            Parameter values by name [their units].
+        what : str
+            Name of the argument in the error message.
+
+        Raises
+        ------
+        ValueError
+            If the names do not match, or a concrete value is NaN, inf or outside its
+            prior's support.
+        """
         self.check_names(params, what=what)
         for n in self.free_params:
             v = params[n]
@@ -242,8 +516,21 @@ class ParamSpec:
                     f"support [{lo}, {hi}] of its prior {self.priors[n]!r}"
                 )
 
-    def check_scalars(self, params: Mapping, *, what: str = "params") -> None:
-        """Every free value is a scalar (also for tracers: shapes are known in jit)."""
+    def check_scalars(self, params: Mapping[str, ArrayLike], *, what: str = "params") -> None:
+        """Every free value is a scalar (also for tracers: shapes are known in jit).
+
+        Parameters
+        ----------
+        params : mapping of str to ArrayLike
+            Parameter values by name.
+        what : str
+            Name of the argument in the error message.
+
+        Raises
+        ------
+        ValueError
+            If a free value has a shape other than ``()``.
+        """
         for n in self.free_params:
             shape = jnp.shape(params[n])
             if shape != ():
@@ -253,10 +540,26 @@ class ParamSpec:
                     "(e.g. jax.vmap(model.predict_photometry)(spec.sample_batch(key, n)))"
                 )
 
-    def support_mask(self, params: Mapping):
+    def support_mask(
+        self, params: Mapping[str, ArrayLike]
+    ) -> tuple[jax.Array, dict[str, jax.Array]]:
         """(ok, stand_in) for the out-of-range policy: ``ok`` is a boolean scalar, True when
         every free value is finite and inside its prior's support; ``stand_in`` is ``params``
-        with each out-of-range value replaced by an in-range one (jit/vmap-safe)."""
+        with each out-of-range value replaced by an in-range one (jit/vmap-safe).
+
+        Parameters
+        ----------
+        params : mapping of str to ArrayLike
+            The free parameters by name [their units].
+
+        Returns
+        -------
+        ok : jax.Array
+            Boolean scalar.
+        stand_in : dict of str to jax.Array
+            The free values, each out-of-range one replaced by an in-range value (the
+            location, or the middle of a bounded support).
+        """
         ok = jnp.asarray(True)
         safe = {}
         for n in self.free_params:
@@ -268,6 +571,17 @@ class ParamSpec:
             safe[n] = jnp.where(ok_n, v, fill)
         return ok, safe
 
-    def complete(self, params: Mapping) -> dict:
-        """The free values plus the fixed ones."""
+    def complete(self, params: Mapping[str, ArrayLike]) -> dict[str, ArrayLike]:
+        """The free values plus the fixed ones.
+
+        Parameters
+        ----------
+        params : mapping of str to ArrayLike
+            The free parameters by name.
+
+        Returns
+        -------
+        dict of str to ArrayLike
+            ``params`` merged with ``fixed_values`` (a given name overrides a fixed one).
+        """
         return {**self.fixed_values, **params}

@@ -43,7 +43,7 @@ def default_spec(*, redshift: float = 0.1, dust_slope: float = -0.7) -> ParamSpe
     redshift : float
         Redshift of the galaxy, held fixed [dimensionless, >= 0].
     dust_slope : float
-        Slope n of both dust optical depths, tau(lambda) = tau_5500 (lambda / 5500 A)**n.
+        Slope n of both dust optical depths, ``tau(lambda) = tau_5500 (lambda / 5500 A)**n``.
 
     Returns
     -------
@@ -70,7 +70,7 @@ def default_spec(*, redshift: float = 0.1, dust_slope: float = -0.7) -> ParamSpe
 
 
 def default_truth() -> dict[str, float]:
-    """A typical star-forming galaxy in the free parameters of :func:`default_spec`.
+    """A typical star-forming galaxy in the free parameters of ``default_spec``.
 
     Peak SFR 10 M_sun/yr at a turnover 5 Gyr after the Big Bang (slopes 3 and 3), logzsol
     -0.3 dex, tau_bc 0.7 and tau_diff 0.3: the "truth" of the mock observations in the
@@ -79,7 +79,7 @@ def default_truth() -> dict[str, float]:
     Returns
     -------
     dict of str to float
-        A fresh dict with one value per free parameter (units as in :func:`default_spec`).
+        A fresh dict with one value per free parameter (units as in ``default_spec``).
     """
     return {
         "log_peak_sfr": 1.0,

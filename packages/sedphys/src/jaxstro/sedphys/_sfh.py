@@ -23,11 +23,13 @@ to 100; steeper bursts need n_table >= 4096 (slopes 300) or >= 16384 (slopes 100
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 __all__ = [
     "AgeBins",
@@ -51,13 +53,30 @@ YR_PER_GYR = 1e9
 
 
 class AgeBins(NamedTuple):
-    """Lookback-time edges of the SSP age bins (a pytree)."""
+    """Lookback-time edges of the SSP age bins (a pytree).
+
+    Attributes
+    ----------
+    edges_gyr : jax.Array
+        (n_age + 1,) lookback time [Gyr]; ``edges_gyr[0] = 0``, ``edges_gyr[-1] = inf``.
+    """
 
     edges_gyr: jax.Array  # (n_age + 1,) lookback time; edges[0] = 0, edges[-1] = inf
 
 
-def make_age_bins(lg_age_gyr) -> AgeBins:
-    """Bin edges between the SSP ages (geometric midpoints), the first at 0, the last at inf."""
+def make_age_bins(lg_age_gyr: ArrayLike) -> AgeBins:
+    """Bin edges between the SSP ages (geometric midpoints), the first at 0, the last at inf.
+
+    Parameters
+    ----------
+    lg_age_gyr : ArrayLike
+        (n_age,) increasing log10 SSP ages [log10 Gyr] (``SSPGrid.lg_age_gyr``).
+
+    Returns
+    -------
+    AgeBins
+        (n_age + 1,) lookback-time edges [Gyr].
+    """
     lg = np.asarray(lg_age_gyr, np.float64)
     mid = 10.0 ** (0.5 * (lg[1:] + lg[:-1]))
     return AgeBins(jnp.asarray(np.concatenate([[0.0], mid, [np.inf]])))
@@ -66,12 +85,19 @@ def make_age_bins(lg_age_gyr) -> AgeBins:
 class TimeTable(NamedTuple):
     """Cosmic-time nodes [Gyr] for the SFH integral (a pytree).
 
-    t_gyr : (n_node,) increasing from 0 to t_obs (see ``make_time_table``)
-    edge_index : (n_age + 1,) position of each age-bin edge in t_gyr (edge 0 -> t_obs)
-    nodes_gyr : (n_node - 1, 2) the 2-point Gauss-Legendre nodes of every segment
-    log_nodes : (n_node - 1, 2) their natural logarithms (precomputed: the SFH formulas work
-        in ln t, and with a fixed redshift this saves a log per node in every call)
-    width_gyr : (n_node - 1,) segment widths
+    Attributes
+    ----------
+    t_gyr : jax.Array
+        (n_node,) cosmic time increasing from 0 to t_obs [Gyr] (see ``make_time_table``).
+    edge_index : jax.Array
+        (n_age + 1,) int position of each age-bin edge in ``t_gyr`` (edge 0 -> t_obs).
+    nodes_gyr : jax.Array
+        (n_node - 1, 2) the 2-point Gauss-Legendre nodes of every segment [Gyr].
+    log_nodes : jax.Array
+        (n_node - 1, 2) their natural logarithms [ln Gyr] (precomputed: the SFH formulas work
+        in ln t, and with a fixed redshift this saves a log per node in every call).
+    width_gyr : jax.Array
+        (n_node - 1,) segment widths [Gyr].
     """
 
     t_gyr: jax.Array
@@ -86,14 +112,29 @@ T_START_GYR = 1e-2  # cosmic-time grid start: no stars form in the first 10 Myr 
 _GL2_X = np.array([0.5 - 0.5 / np.sqrt(3.0), 0.5 + 0.5 / np.sqrt(3.0)])
 
 
-def make_time_table(bins: AgeBins, t_obs_gyr, *, n_table: int = 1024) -> TimeTable:
+def make_time_table(bins: AgeBins, t_obs_gyr: ArrayLike, *, n_table: int = 1024) -> TimeTable:
     """The cosmic-time table for ``age_bin_masses`` at observation time ``t_obs_gyr``.
 
     Nodes: every SSP age-bin edge, ``n_table // 2`` points uniform in ln t (cosmic time,
     from T_START_GYR) and ``n_table // 2`` uniform in ln(t_obs - t) (lookback time, from
-    T_MIN_GYR), so SFH features are resolved early in cosmic time and near the observation. With a
-    concrete ``t_obs_gyr`` (fixed redshift) this runs once in numpy; with a traced one (free
-    redshift) it sorts inside jit.
+    T_MIN_GYR), so SFH features are resolved early in cosmic time and near the observation.
+    With a Python or numpy ``t_obs_gyr`` (fixed redshift) this runs once in numpy; with a JAX
+    array, e.g. a traced one (free redshift), it sorts with ``jnp`` inside jit.
+
+    Parameters
+    ----------
+    bins : AgeBins
+        SSP age-bin edges (``make_age_bins``).
+    t_obs_gyr : ArrayLike
+        Scalar age of the universe at observation [Gyr], ``> 0``.
+    n_table : int
+        Number of log-spaced nodes (half in cosmic, half in lookback time); see the
+        module's convergence table.
+
+    Returns
+    -------
+    TimeTable
+        ``n_node = n_age + 2 + 2 (n_table // 2)`` nodes (for ``n_table >= 4``).
     """
     xp = jnp if isinstance(t_obs_gyr, jax.Array) else np
     if xp is np:
@@ -114,37 +155,124 @@ def make_time_table(bins: AgeBins, t_obs_gyr, *, n_table: int = 1024) -> TimeTab
     return TimeTable(*(jnp.asarray(a) for a in (t, rank[: edges.shape[0]], nodes, log_nodes, h)))
 
 
-def sfr_double_power_law(t_gyr, log_peak_sfr, tau_gyr, alpha, beta):
-    """SFR [M_sun/yr] = 10**log_peak_sfr / ((t/tau)**alpha + (t/tau)**-beta) (Carnall et al.
-    2018, Bagpipes): ``alpha`` the falling slope (late times), ``beta`` the rising slope, ``tau``
-    [Gyr] the turnover time. Zero for t <= 0. Evaluated in log space (no overflow in float32).
+def sfr_double_power_law(
+    t_gyr: ArrayLike,
+    log_peak_sfr: ArrayLike,
+    tau_gyr: ArrayLike,
+    alpha: ArrayLike,
+    beta: ArrayLike,
+) -> jax.Array:
+    """SFR [M_sun/yr] = ``10**log_peak_sfr / ((t/tau)**alpha + (t/tau)**-beta)`` (Carnall et
+    al. 2018, Bagpipes): ``alpha`` the falling slope (late times), ``beta`` the rising slope,
+    ``tau`` [Gyr] the turnover time. Zero for t <= 0. Evaluated in log space (no overflow in
+    float32).
+
+    Parameters
+    ----------
+    t_gyr : ArrayLike
+        (...) cosmic time [Gyr].
+    log_peak_sfr : ArrayLike
+        log10 of the SFR normalisation [log10 M_sun/yr] (the SFR at ``t = tau`` is half of
+        it).
+    tau_gyr : ArrayLike
+        Turnover time [Gyr], ``> 0``.
+    alpha, beta : ArrayLike
+        Falling and rising slopes (dimensionless), ``> 0``.
+
+    Returns
+    -------
+    jax.Array
+        (...) SFR [M_sun/yr], the broadcast shape of the inputs.
     """
     log_t = jnp.log(jnp.maximum(t_gyr, 1e-30))
     sfr = sfr_double_power_law_log_t(log_t, log_peak_sfr, tau_gyr, alpha, beta)
     return jnp.where(t_gyr > 0, sfr, 0.0)
 
 
-def sfr_double_power_law_log_t(log_t, log_peak_sfr, tau_gyr, alpha, beta):
-    """``sfr_double_power_law`` of ln t [ln Gyr] (t > 0)."""
+def sfr_double_power_law_log_t(
+    log_t: ArrayLike,
+    log_peak_sfr: ArrayLike,
+    tau_gyr: ArrayLike,
+    alpha: ArrayLike,
+    beta: ArrayLike,
+) -> jax.Array:
+    """``sfr_double_power_law`` of ln t [ln Gyr] (t > 0).
+
+    Parameters
+    ----------
+    log_t : ArrayLike
+        (...) natural log of cosmic time [ln Gyr].
+    log_peak_sfr, tau_gyr, alpha, beta : ArrayLike
+        As in ``sfr_double_power_law``.
+
+    Returns
+    -------
+    jax.Array
+        (...) SFR [M_sun/yr].
+    """
     lr = log_t - jnp.log(tau_gyr)
     log_denom = jnp.logaddexp(alpha * lr, -beta * lr)
     return jnp.exp(log_peak_sfr * np.log(10.0) - log_denom)
 
 
-def sfr_delayed_tau(t_gyr, tau_gyr, t_start_gyr):
-    """Unnormalised delayed-tau SFR: (t - t_start) exp(-(t - t_start)/tau) for t > t_start."""
+def sfr_delayed_tau(t_gyr: ArrayLike, tau_gyr: ArrayLike, t_start_gyr: ArrayLike) -> jax.Array:
+    """Unnormalised delayed-tau SFR: ((t - t_start)/tau) exp(-(t - t_start)/tau) for t > t_start.
+
+    Parameters
+    ----------
+    t_gyr : ArrayLike
+        (...) cosmic time [Gyr].
+    tau_gyr : ArrayLike
+        e-folding time [Gyr], ``> 0``.
+    t_start_gyr : ArrayLike
+        Cosmic time at which star formation starts [Gyr].
+
+    Returns
+    -------
+    jax.Array
+        (...) relative SFR (dimensionless, peak ``1/e`` at ``t = t_start + tau``; 0 before
+        ``t_start``).
+    """
     dt = jnp.maximum(t_gyr - t_start_gyr, 0.0)
     return dt / tau_gyr * jnp.exp(-dt / tau_gyr)
 
 
-def sfr_constant(t_gyr, t_start_gyr):
-    """Unnormalised constant SFR (1 for t > t_start, else 0)."""
+def sfr_constant(t_gyr: ArrayLike, t_start_gyr: ArrayLike) -> jax.Array:
+    """Unnormalised constant SFR (1 for t > t_start, else 0).
+
+    Parameters
+    ----------
+    t_gyr : ArrayLike
+        (...) cosmic time [Gyr].
+    t_start_gyr : ArrayLike
+        Cosmic time at which star formation starts [Gyr].
+
+    Returns
+    -------
+    jax.Array
+        (...) relative SFR (dimensionless, 0 or 1).
+    """
     return jnp.where(t_gyr > t_start_gyr, 1.0, 0.0)
 
 
-def sfr_lognormal(t_gyr, t0_gyr, sigma):
+def sfr_lognormal(t_gyr: ArrayLike, t0_gyr: ArrayLike, sigma: ArrayLike) -> jax.Array:
     """Unnormalised log-normal SFR in cosmic time (Gladders et al. 2013):
-    exp(-(ln t - ln t0)^2 / (2 sigma^2)) / t."""
+    exp(-(ln t - ln t0)^2 / (2 sigma^2)) / t.
+
+    Parameters
+    ----------
+    t_gyr : ArrayLike
+        (...) cosmic time [Gyr].
+    t0_gyr : ArrayLike
+        Log-normal location ``exp(mean ln t)`` [Gyr], ``> 0``.
+    sigma : ArrayLike
+        Width in ln t (dimensionless), ``> 0``.
+
+    Returns
+    -------
+    jax.Array
+        (...) relative SFR [1/Gyr] (0 for ``t <= 0``).
+    """
     t = jnp.maximum(t_gyr, 1e-12)
     return jnp.where(t_gyr > 0, jnp.exp(-0.5 * (jnp.log(t / t0_gyr) / sigma) ** 2) / t, 0.0)
 
@@ -155,19 +283,42 @@ def _bin_limits(bins: AgeBins, t_obs_gyr):
     return lo, hi
 
 
-def age_bin_masses(sfr_fn, table: TimeTable):
+def age_bin_masses(sfr_fn: Callable[[jax.Array], jax.Array], table: TimeTable) -> jax.Array:
     """Mass formed [M_sun] in each SSP age bin: the integral of SFR over the bin's cosmic-time
     interval (2-point Gauss-Legendre on each segment of ``table``, whose nodes include every
     bin edge, so the bins partition the integral and sum to the mass formed since t = 0).
 
-    sfr_fn : cosmic time [Gyr] -> SFR [M_sun/yr] (a closure over the SFH parameters)
-    Returns (n_age,) masses, youngest bin first.
+    Parameters
+    ----------
+    sfr_fn : callable
+        Cosmic time [Gyr] -> SFR [M_sun/yr] (a closure over the SFH parameters), called once
+        on the (n_node - 1, 2) array ``table.nodes_gyr``.
+    table : TimeTable
+        From ``make_time_table``.
+
+    Returns
+    -------
+    jax.Array
+        (n_age,) masses formed [M_sun], youngest bin first.
     """
     return age_bin_masses_from_nodes(sfr_fn(table.nodes_gyr), table)
 
 
-def age_bin_masses_from_nodes(sfr_nodes, table: TimeTable):
-    """``age_bin_masses`` from the SFR [M_sun/yr] already evaluated at ``table.nodes_gyr``."""
+def age_bin_masses_from_nodes(sfr_nodes: ArrayLike, table: TimeTable) -> jax.Array:
+    """``age_bin_masses`` from the SFR [M_sun/yr] already evaluated at ``table.nodes_gyr``.
+
+    Parameters
+    ----------
+    sfr_nodes : ArrayLike
+        (n_node - 1, 2) SFR at ``table.nodes_gyr`` [M_sun/yr].
+    table : TimeTable
+        From ``make_time_table``.
+
+    Returns
+    -------
+    jax.Array
+        (n_age,) masses formed [M_sun], youngest bin first.
+    """
     # 2-point Gauss-Legendre on every segment between table nodes (exact for cubics)
     # the 2-point Gauss-Legendre weights are (0.5, 0.5): written out, not as a numpy constant
     # (a module-level numpy array is converted once and then reused as float64 even when x64
@@ -178,11 +329,28 @@ def age_bin_masses_from_nodes(sfr_nodes, table: TimeTable):
     return (at_edges[:-1] - at_edges[1:]) * YR_PER_GYR
 
 
-def nonparametric_bin_masses(sfr_per_bin, sfh_edges_gyr, bins: AgeBins, t_obs_gyr):
+def nonparametric_bin_masses(
+    sfr_per_bin: ArrayLike, sfh_edges_gyr: ArrayLike, bins: AgeBins, t_obs_gyr: ArrayLike
+) -> jax.Array:
     """Mass formed in each SSP age bin for a piecewise-constant SFR in lookback time.
 
-    sfr_per_bin : (n_bin,) SFR [M_sun/yr] in lookback bins ``sfh_edges_gyr`` (n_bin + 1,
-    increasing from 0). Exact: each SSP bin gets SFR_k times its overlap with bin k.
+    Exact: each SSP bin gets SFR_k times its overlap with bin k (bins clipped at ``t_obs``).
+
+    Parameters
+    ----------
+    sfr_per_bin : ArrayLike
+        (n_bin,) SFR in each lookback bin [M_sun/yr].
+    sfh_edges_gyr : ArrayLike
+        (n_bin + 1,) lookback-time edges [Gyr], increasing from 0.
+    bins : AgeBins
+        SSP age-bin edges (``make_age_bins``).
+    t_obs_gyr : ArrayLike
+        Scalar age of the universe at observation [Gyr].
+
+    Returns
+    -------
+    jax.Array
+        (n_age,) masses formed [M_sun], youngest bin first.
     """
     lo, hi = _bin_limits(bins, t_obs_gyr)
     e = jnp.minimum(jnp.asarray(sfh_edges_gyr), t_obs_gyr)
@@ -192,10 +360,27 @@ def nonparametric_bin_masses(sfr_per_bin, sfh_edges_gyr, bins: AgeBins, t_obs_gy
     return overlap @ sfr_per_bin * YR_PER_GYR
 
 
-def metallicity_weights(lgmet_grid, lgmet, lgmet_scatter):
+def metallicity_weights(
+    lgmet_grid: ArrayLike, lgmet: ArrayLike, lgmet_scatter: ArrayLike
+) -> jax.Array:
     """Weights (sum 1) of the grid metallicities for a Gaussian in log Z with mean ``lgmet`` and
     standard deviation ``lgmet_scatter`` [dex]: the Gaussian's mass between the midpoints of
-    neighbouring grid values; the tails beyond the grid go to the end points."""
+    neighbouring grid values; the tails beyond the grid go to the end points.
+
+    Parameters
+    ----------
+    lgmet_grid : ArrayLike
+        (n_met,) increasing log10 absolute metallicities [dex] (``SSPGrid.lgmet``).
+    lgmet : ArrayLike
+        Scalar mean log10 Z [dex].
+    lgmet_scatter : ArrayLike
+        Scalar standard deviation [dex], ``> 0``.
+
+    Returns
+    -------
+    jax.Array
+        (n_met,) weights (dimensionless, sum 1; all 1 for a single-metallicity grid).
+    """
     g = jnp.asarray(lgmet_grid)
     if g.shape[0] == 1:
         return jnp.ones_like(g)
@@ -205,15 +390,55 @@ def metallicity_weights(lgmet_grid, lgmet, lgmet_scatter):
     return jnp.diff(cdf)
 
 
-def sfr_averaged(sfr_fn, t_obs_gyr, window_gyr, *, n_nodes: int = 16):
-    """Mean SFR [M_sun/yr] over the last ``window_gyr`` (e.g. 0.01 and 0.1), by Gauss-Legendre."""
+def sfr_averaged(
+    sfr_fn: Callable[[jax.Array], jax.Array],
+    t_obs_gyr: ArrayLike,
+    window_gyr: ArrayLike,
+    *,
+    n_nodes: int = 16,
+) -> jax.Array:
+    """Mean SFR [M_sun/yr] over the last ``window_gyr`` (e.g. 0.01 and 0.1), by Gauss-Legendre.
+
+    Parameters
+    ----------
+    sfr_fn : callable
+        Cosmic time [Gyr] -> SFR [M_sun/yr], called on an (n_nodes,) array.
+    t_obs_gyr : ArrayLike
+        Scalar age of the universe at observation [Gyr].
+    window_gyr : ArrayLike
+        Averaging window in lookback time [Gyr], ``> 0``; a window longer than ``t_obs_gyr``
+        counts the time before t = 0 as zero SFR.
+    n_nodes : int
+        Gauss-Legendre nodes over the window.
+
+    Returns
+    -------
+    jax.Array
+        Scalar mean SFR [M_sun/yr].
+    """
     x, w = np.polynomial.legendre.leggauss(n_nodes)
     width = jnp.minimum(window_gyr, t_obs_gyr)
     tau = 0.5 * (x + 1.0) * width
     return jnp.sum(0.5 * w * sfr_fn(t_obs_gyr - tau)) * width / window_gyr
 
 
-def mass_weighted_age_gyr(masses, bins: AgeBins, t_obs_gyr):
-    """Mass-weighted age [Gyr] of the stars formed (bin masses at their mean lookback time)."""
+def mass_weighted_age_gyr(masses: ArrayLike, bins: AgeBins, t_obs_gyr: ArrayLike) -> jax.Array:
+    """Mass-weighted age [Gyr] of the stars formed (each bin's mass at the midpoint of its
+    lookback-time interval, clipped at ``t_obs_gyr``).
+
+    Parameters
+    ----------
+    masses : ArrayLike
+        (n_age,) mass formed per SSP age bin [M_sun] (``age_bin_masses``).
+    bins : AgeBins
+        SSP age-bin edges.
+    t_obs_gyr : ArrayLike
+        Scalar age of the universe at observation [Gyr].
+
+    Returns
+    -------
+    jax.Array
+        Scalar mass-weighted age [Gyr].
+    """
     lo, hi = _bin_limits(bins, t_obs_gyr)
     return jnp.sum(masses * 0.5 * (lo + hi)) / jnp.sum(masses)

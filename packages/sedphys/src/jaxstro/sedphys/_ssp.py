@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.resources
 import os
+from importlib.resources.abc import Traversable
 from typing import NamedTuple
 
 import h5py
@@ -20,11 +21,18 @@ _WAVE_RANGE_AA = (10.0, 1e8)
 class SSPGrid(NamedTuple):
     """A tabulated SSP library (a pytree of arrays).
 
-    wave_aa : (n_wave,) rest-frame wavelength [Angstrom], strictly increasing
-    lg_age_gyr : (n_age,) log10 of the population age [Gyr], strictly increasing
-    lgmet : (n_met,) log10 of the absolute metallicity Z (Z_sun = 0.02 for BC03), increasing
-    flux : (n_met, n_age, n_wave) L_nu per solar mass formed [L_sun / Hz / M_sun]
-    surviving_mass_frac : (n_met, n_age) stellar mass left per solar mass formed
+    Attributes
+    ----------
+    wave_aa : np.ndarray
+        (n_wave,) rest-frame wavelength [Angstrom], strictly increasing.
+    lg_age_gyr : np.ndarray
+        (n_age,) log10 of the population age [log10 Gyr], strictly increasing.
+    lgmet : np.ndarray
+        (n_met,) log10 of the absolute metallicity Z (Z_sun = 0.02 for BC03), increasing.
+    flux : np.ndarray
+        (n_met, n_age, n_wave) L_nu per solar mass formed [L_sun / Hz / M_sun].
+    surviving_mass_frac : np.ndarray
+        (n_met, n_age) stellar mass left per solar mass formed (dimensionless, in (0, 1]).
     """
 
     wave_aa: np.ndarray
@@ -34,8 +42,15 @@ class SSPGrid(NamedTuple):
     surviving_mass_frac: np.ndarray
 
 
-def default_ssp_path():
-    """Path of the packaged BC03 (2016 update, MILES, Kroupa IMF) grid."""
+def default_ssp_path() -> Traversable:
+    """Path of the packaged BC03 (2016 update, MILES, Kroupa IMF) grid.
+
+    Returns
+    -------
+    importlib.resources.abc.Traversable
+        ``ssp_bc03_miles_kroupa.h5`` in the package's ``data`` folder (a ``pathlib.Path``
+        for an ordinary install).
+    """
     return importlib.resources.files("jaxstro.sedphys") / "data" / "ssp_bc03_miles_kroupa.h5"
 
 
@@ -47,7 +62,7 @@ def _strictly_increasing(name, x, path):
         )
 
 
-def load_ssp(path: str | os.PathLike | None = None) -> SSPGrid:
+def load_ssp(path: str | os.PathLike | Traversable | None = None) -> SSPGrid:
     """Read an SSP grid from HDF5 (``ssp_wave``, ``ssp_lg_age_gyr``, ``ssp_lgmet``, ``ssp_flux``,
     ``ssp_surviving_mass_frac``); the packaged BC03 grid when ``path`` is None.
 
@@ -57,6 +72,32 @@ def load_ssp(path: str | os.PathLike | None = None) -> SSPGrid:
     units in its ``flux_units``/``wave_units`` attributes, or whose values are off by the
     L_sun or Angstrom-to-Hz factors, is rejected). The arrays are float64 numpy; cast with
     ``jax.tree.map`` for float32 work.
+
+    Parameters
+    ----------
+    path : str, os.PathLike or None
+        HDF5 file; None for ``default_ssp_path()``.
+
+    Returns
+    -------
+    SSPGrid
+        float64 numpy arrays: ``wave_aa`` [Angstrom], ``lg_age_gyr`` [log10 Gyr], ``lgmet``,
+        ``flux`` [L_sun / Hz / M_sun], ``surviving_mass_frac``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    ValueError
+        If the file is not readable HDF5, lacks a dataset, states other units, has
+        non-increasing axes, a flux of the wrong shape, negative or non-finite values, values
+        outside the expected L_sun/Hz or Angstrom ranges, or surviving fractions outside
+        (0, 1].
+
+    Warns
+    -----
+    UserWarning
+        If the file has no ``ssp_surviving_mass_frac`` (DSPS layout).
     """
     import warnings
 
