@@ -370,16 +370,21 @@ class ParamSpec:
         return f"ParamSpec({self.priors!r})"
 
     def _key(self):
-        return tuple(
-            (n, type(p).__name__, tuple(float(v) for v in p)) for n, p in self.priors.items()
-        )
+        # computed once: jit hashes the static part of an SEDModel on every call
+        if getattr(self, "_key_cache", None) is None:
+            self._key_cache = tuple(
+                (n, type(p).__name__, tuple(float(v) for v in p)) for n, p in self.priors.items()
+            )
+            self._hash_cache = hash(self._key_cache)
+        return self._key_cache
 
     # a ParamSpec is static configuration of an SEDModel pytree: equal specs hash equal
     def __eq__(self, other):
-        return isinstance(other, ParamSpec) and self._key() == other._key()
+        return self is other or (isinstance(other, ParamSpec) and self._key() == other._key())
 
     def __hash__(self):
-        return hash(self._key())
+        self._key()
+        return self._hash_cache
 
     @property
     def names(self) -> tuple[str, ...]:
