@@ -52,3 +52,11 @@ def test_missing_file_and_offline_fail_clearly(server, tmp_path):
     with pytest.raises(ld.DownloadError, match="offline or the host is unreachable"):
         ld.download("http://127.0.0.1:9/x.def", tmp_path, timeout=2, progress=False)
     assert not list(tmp_path.iterdir())
+
+
+def test_trailing_separator_means_folder(server, tmp_path):
+    """download(url, "newdir/") puts the file into newdir (it used to write a file "newdir")."""
+    url = ld.hitran_cia_url("H2-H2_TEST.cia", base=server).replace("/data/CIA", "/cia")
+    path = ld.download(url, str(tmp_path / "newdir") + "/", progress=False)
+    assert path == tmp_path / "newdir" / "H2-H2_TEST.cia"
+    assert path.read_bytes() == (ld.datasets.sample_path("h2h2_cia_test")).read_bytes()

@@ -134,8 +134,10 @@ def download(
         Naming the URL and the reason: no network or host unreachable, an HTTP error
         status, or a transfer shorter than the announced Content-Length.
     """
+    # a trailing separator means "into this folder" (pathlib drops it, so test the raw string)
+    raw = os.fspath(dest)
     dest = pathlib.Path(dest)
-    if dest.is_dir() or str(dest).endswith(os.sep):
+    if dest.is_dir() or raw.endswith(("/", os.sep)):
         dest = dest / url.rstrip("/").rsplit("/", 1)[-1]
     if dest.exists() and not overwrite:
         return dest
