@@ -44,3 +44,26 @@ def test_truncated_and_malformed(tmp_path):
         ld.read_cia(f)
     with pytest.raises(FileNotFoundError):
         ld.read_cia(tmp_path / "none.cia")
+
+
+def test_descending_input_is_sorted(tmp_path):
+    """Issue 10 #7: descending wavenumbers gave all-zero coefficients (HITRAN layout) or an
+    unsorted container (Borysow layout); the container is ascending in both axes."""
+    f = tmp_path / "desc.cia"
+    f.write_text(
+        "   X-X  100.0 102.0  3  200.0 1e-45 -.999\n 102.0 3e-45\n 101.0 2e-45\n 100.0 1e-45\n"
+        "   X-X  100.0 102.0  3  100.0 1e-45 -.999\n 100.0 4e-45\n 101.0 5e-45\n 102.0 6e-45\n"
+    )
+    t = ld.read_cia(f)
+    np.testing.assert_allclose(t.nu_cm1, [100, 101, 102])
+    np.testing.assert_allclose(t.t_k, [100, 200])
+    np.testing.assert_allclose(t.coeff, [[4e-45, 5e-45, 6e-45], [1e-45, 2e-45, 3e-45]])
+    b = tmp_path / "desc.dat"
+    b.write_text("@SPECIES\nX X\n@TEMPERATURES\n 300 100\n@DATA\n 20 3e-8 1e-8\n 10 4e-8 2e-8\n")
+    t = ld.read_cia(b)
+    np.testing.assert_allclose(t.nu_cm1, [10, 20])
+    np.testing.assert_allclose(t.t_k, [100, 300])
+    np.testing.assert_allclose(t.coeff * ld.LOSCHMIDT_CM3**2, [[2e-8, 1e-8], [4e-8, 3e-8]])
+    b.write_text("@TEMPERATURES\n 100 100\n@DATA\n 10 1e-8 1e-8\n")
+    with pytest.raises(ld.DataFileError, match="repeated"):
+        ld.read_cia(b)

@@ -85,12 +85,19 @@ def _read_hitran_cia(text, path) -> CIATable:
             raise DataFileError(f"{path}: malformed data row in the block at line {i + 1}") from exc
         if arr.shape != (n, 2):
             raise DataFileError(f"{path}: block at line {i + 1} has rows without two columns")
-        blocks.append((temp, arr[:, 0], arr[:, 1]))
+        x, y = arr[:, 0], arr[:, 1]
+        srt = np.argsort(x, kind="stable")  # a block listed in descending wavenumber
+        x, y = x[srt], y[srt]
+        if np.any(np.diff(x) <= 0):
+            raise DataFileError(f"{path}: block at line {i + 1} repeats a wavenumber")
+        blocks.append((temp, x, y))
         i += 1 + n
     if not blocks:
         raise DataFileError(f"{path} holds no CIA blocks")
     nu = np.unique(np.concatenate([b[1] for b in blocks]))
     temps = np.array([b[0] for b in blocks])
+    if np.unique(temps).size != temps.size:
+        raise DataFileError(f"{path}: two CIA blocks at the same temperature {sorted(temps)}")
     order = np.argsort(temps, kind="stable")
     coeff = np.zeros((len(blocks), nu.size))
     for k, (_, x, y) in enumerate(blocks):
@@ -123,9 +130,14 @@ def _read_borysow(text, path) -> CIATable:
             f"(wavenumber + one per temperature); found {sorted(widths)}"
         )
     arr = np.array(rows)
+    # the container is ascending in both axes: sort rows and temperature columns
+    arr = arr[np.argsort(arr[:, 0], kind="stable")]
+    t_order = np.argsort(temps, kind="stable")
+    if np.any(np.diff(arr[:, 0]) <= 0) or np.any(np.diff(temps[t_order]) <= 0):
+        raise DataFileError(f"{path}: repeated wavenumber or temperature in the table")
     return CIATable(
         nu_cm1=arr[:, 0],
-        t_k=temps,
-        coeff=arr[:, 1:].T / LOSCHMIDT_CM3**2,
+        t_k=temps[t_order],
+        coeff=arr[:, 1:][:, t_order].T / LOSCHMIDT_CM3**2,
         pair=species or "unknown",
     )
