@@ -257,3 +257,19 @@ def test_partition_ratio_policy(co_lines):
         - partition_ratio(1234.4, pf_t, pf_q)[0]
     ) / h
     np.testing.assert_allclose(g, fd, rtol=1e-8)
+
+
+def test_cia_float32_underflow_is_nan_not_zero():
+    """Issue 10 #1: in float32 the ~1e-44 coefficients underflowed to an all-zero vector."""
+    table = read_cia(datasets.sample_path("h2h2_cia"))
+    nu, _, _ = wavenumber_grid(4000.0, 4500.0, 300, unit="cm-1")
+    g32 = prepare_cia(table, jnp.asarray(nu, jnp.float32))
+    g64 = prepare_cia(table, nu)
+    c32 = np.asarray(g32.coeff_vector(jnp.float32(1000.0)))
+    c64 = np.asarray(g64.coeff_vector(1000.0))
+    assert np.all(c64 > 0) and np.all(c64 < 1e-38)  # the case: every value below float32 tiny
+    assert np.all(np.isnan(c32))
+    # the log path is exact in float32 (to its precision)
+    np.testing.assert_allclose(
+        np.asarray(g32.log_coeff_vector(jnp.float32(1000.0))), np.log(c64), rtol=2e-6
+    )

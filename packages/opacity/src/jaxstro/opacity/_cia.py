@@ -137,8 +137,10 @@ class CIAGrid:
         """(n_grid,) CIA coefficient [cm^5 molecule^-2]; exactly 0 outside the table's nu range.
 
         The coefficients (~1e-46 to 1e-42 for H2-H2) lie below float32's smallest normal
-        number: in float32 they underflow to 0 or denormals; use ``log_coeff_vector``
-        (what ``jaxstro.rtransfer`` does) and combine with densities in log space.
+        number (1.2e-38; XLA on CPU flushes denormals to 0): in float32 a coefficient that does
+        not fit is returned as NaN, never as a silent 0. Use ``log_coeff_vector`` (what
+        ``jaxstro.rtransfer`` does) and combine with number densities in log space; that works
+        in float32 and float64 alike.
 
         Parameters
         ----------
@@ -157,8 +159,12 @@ class CIAGrid:
             jit too, as ``JaxRuntimeError``, after ``with_checks()``).
         """
         lc = self.log_coeff_vector(t_k)
+        c = jnp.exp(lc)
+        # below the dtype's normal range the value cannot be represented: NaN, not 0
+        unrepresentable = (lc > _LOG_FLOOR + 1.0) & (c < jnp.finfo(c.dtype).tiny)
+        c = jnp.where(unrepresentable, jnp.nan, c)
         # NaN (out of range under jit) stays NaN: the comparison is written so NaN fails it
-        return jnp.where(lc <= _LOG_FLOOR + 1.0, 0.0, jnp.exp(lc))
+        return jnp.where(lc <= _LOG_FLOOR + 1.0, 0.0, c)
 
 
 def prepare_cia(table: CIATable, nu_grid: ArrayLike, *, dtype: DTypeLike | None = None) -> CIAGrid:
