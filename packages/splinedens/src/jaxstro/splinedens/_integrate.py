@@ -90,6 +90,13 @@ def simpson_weights(x: ArrayLike) -> np.ndarray:
     return w
 
 
+def float_array(a: ArrayLike) -> jax.Array:
+    """``a`` as a JAX array of a floating dtype: integer / bool input is promoted to JAX's
+    default float (integer knot values were cast to int, and integer ``log_f`` gave -inf)."""
+    a = jnp.asarray(a)
+    return a if jnp.issubdtype(a.dtype, jnp.inexact) else a.astype(jnp.result_type(float))
+
+
 def log_integrate(log_f: ArrayLike, weights: ArrayLike, *, axis: int = -1) -> jax.Array:
     """``log(sum_i weights_i exp(log_f_i))`` along ``axis`` (weights may be negative).
 
@@ -107,7 +114,7 @@ def log_integrate(log_f: ArrayLike, weights: ArrayLike, *, axis: int = -1) -> ja
     array of ``log_f``'s shape without ``axis``, dtype of ``log_f``
         Log of the integral [log of (f's units times x's units)].
     """
-    log_f = jnp.asarray(log_f)
+    log_f = float_array(log_f)
     w = jnp.asarray(weights, dtype=log_f.dtype)
     log_f = jnp.moveaxis(log_f, axis, -1)
     if log_f.shape[-1] != w.shape[0]:

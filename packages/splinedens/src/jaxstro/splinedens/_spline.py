@@ -19,6 +19,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
+from jaxstro.splinedens._integrate import float_array
+
 __all__ = [
     "CubicSpline",
     "make_spline",
@@ -207,7 +209,7 @@ def spline_eval(spline: CubicSpline, y: ArrayLike, x: ArrayLike, *, nu: int = 0)
     array of shape ``y.shape[:-1] + x.shape``, dtype of ``y``
         The spline (or its derivative) [units of y per (units of x)**nu].
     """
-    y = jnp.asarray(y)
+    y = float_array(y)
     knots = jnp.asarray(spline.knots, dtype=y.dtype)
     if y.shape[-1] != knots.shape[0]:
         raise ValueError(
@@ -238,7 +240,7 @@ def spline_integral(spline: CubicSpline, y: ArrayLike, a: ArrayLike, b: ArrayLik
     array of shape ``y.shape[:-1] + broadcast(a, b).shape``, dtype of ``y``
         The integral [units of y times units of x].
     """
-    y = jnp.asarray(y)
+    y = float_array(y)
     knots = jnp.asarray(spline.knots, dtype=y.dtype)
     cum = jnp.asarray(_cumulative_at_knots(spline.knots, np.asarray(spline.d2_map)), dtype=y.dtype)
     M = y @ jnp.asarray(spline.d2_map, dtype=y.dtype).T
