@@ -6,6 +6,7 @@
     nox -s examples -- --quick
     nox -s slow integration examples docs lint bench
     nox -s validate           regenerate docs/validation.md (measured accuracy vs references)
+    nox -s fuzz               deeper property-based (hypothesis) runs of readers and numerics
 
 Every session builds its own virtualenv and installs only what it declares, so a
 package's tests prove that it installs on its own. `nox -db uv` (or the default
@@ -85,6 +86,28 @@ def slow(session: nox.Session) -> None:
         session.run(
             "pytest", path, "-m", "slow", *session.posargs, env=_cpu_env(), success_codes=[0, 5]
         )
+
+
+@nox.session
+@nox.parametrize("package", PACKAGES)
+def fuzz(session: nox.Session, package: str) -> None:
+    """Deeper property-based runs (hypothesis profile "fuzz") of a package's tests/test_fuzz_*.py.
+
+    CI runs the same tests with the bounded, derandomised "ci" profile; `nox -s fuzz` draws
+    fresh random examples each time (`-- --hypothesis-seed=N` to replay one)."""
+    names = LOCAL_DEPS.get(package, []) + [package]
+    _install_packages(session, names, {package: TEST_EXTRAS.get(package, "test")})
+    env = _cpu_env() | {"HYPOTHESIS_PROFILE": "fuzz"}
+    # exit code 5 = the package has no fuzz tests
+    session.run(
+        "pytest",
+        f"packages/{package}/tests",
+        "-k",
+        "fuzz",
+        *session.posargs,
+        env=env,
+        success_codes=[0, 5],
+    )
 
 
 @nox.session
