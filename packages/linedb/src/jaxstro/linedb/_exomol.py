@@ -1,9 +1,11 @@
 """ExoMol datasets (``.def``, ``.pf``, ``.states``, ``.trans`` incl. wavenumber-split files,
 ``.broad``) -> LineList.
 
-Parsing is radis' ExoMol API (``read_def``, ``read_pf``, ``read_states``, ``read_trans``,
-``read_broad``); this module selects files, decompresses with clear errors, joins states to
-transitions, computes intensities at 296 K, assigns broadening per line and caches.
+The whitespace tables are parsed here with numpy and validated row by row: every row of a
+file must have the file's column count, the columns used must be numbers in their domain, and
+every problem is a ``DataFileError`` naming the file and line. This module selects the files
+(one of ``X`` / ``X.bz2`` per file), joins states to transitions, computes intensities at
+296 K, assigns broadening per line and caches.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import os
 import pathlib
 import re
-import tempfile
 import warnings
 from collections.abc import Mapping
 
@@ -20,18 +21,51 @@ import numpy as np
 from jaxstro.linedb._cache import cache_dir, load_cached, source_key, store_cached
 from jaxstro.linedb._containers import C2_CM_K, T_REF_K, LineList
 from jaxstro.linedb._hitran import _broadener_fractions, _check_nu_range, _to_linelist
-from jaxstro.linedb._io import DataFileError, check_file, read_text, write_temp_copy
+from jaxstro.linedb._io import (
+    DataFileError,
+    check_file,
+    check_last_line,
+    line_error,
+    read_table,
+    read_text,
+    require,
+)
 from jaxstro.linedb._pf import read_exomol_pf
 
 __all__ = ["read_exomol", "exomol_files"]
 
-READER_VERSION = 1
+READER_VERSION = 2  # 2: own validated parser (column counts, duplicates, file per stem)
 C_CM_S = 2.99792458e10
 _SPLIT = re.compile(r"__(\d{5})-(\d{5})\.trans(\.bz2)?$")
 
 
+def _pick(folder: pathlib.Path, stem: str) -> pathlib.Path | None:
+    """``stem`` or ``stem.bz2`` in ``folder``; with both, the plain file unless the ``.bz2`` is
+    newer (a warning says which one is read). None if neither exists."""
+    plain, packed = folder / stem, folder / (stem + ".bz2")
+    have_plain, have_packed = plain.is_file(), packed.is_file()
+    if have_plain and have_packed:
+        newer = packed.stat().st_mtime_ns > plain.stat().st_mtime_ns
+        chosen, other = (packed, plain) if newer else (plain, packed)
+        why = "it is newer" if newer else "it is at least as new"
+        warnings.warn(
+            f"{folder} holds both {plain.name} and {packed.name}; reading {chosen.name} "
+            f"({why}) and ignoring {other.name}",
+            UserWarning,
+            stacklevel=4,
+        )
+        return chosen
+    if have_plain:
+        return plain
+    return packed if have_packed else None
+
+
 def exomol_files(path: str | os.PathLike) -> dict:
     """Locate the files of an ExoMol dataset given its folder or its ``.def`` file.
+
+    Each file is read from its plain or its ``.bz2`` form, never both: when a folder holds
+    both (e.g. after ``bunzip2 -k``), the plain file is used unless the ``.bz2`` file is newer,
+    and a ``UserWarning`` names the file used.
 
     Parameters
     ----------
@@ -43,9 +77,10 @@ def exomol_files(path: str | os.PathLike) -> dict:
     -------
     dict
         ``"def"``, ``"pf"``, ``"states"``: paths (``pathlib.Path``; the ``.pf`` and
-        ``.states`` files may be ``.bz2``); ``"trans"``: sorted list of the ``.trans(.bz2)``
-        paths (one, or several wavenumber-split files); ``"broad"``: ``{broadener name:
-        path}`` of the ``<iso>__<name>.broad`` files (may be empty); ``"prefix"``: the dataset
+        ``.states`` files may be ``.bz2``); ``"trans"``: sorted list of the
+        ``<prefix>.trans(.bz2)`` path or of the wavenumber-split
+        ``<prefix>__NNNNN-NNNNN.trans(.bz2)`` paths; ``"broad"``: ``{broadener name: path}``
+        of the ``<iso>__<name>.broad`` files (may be empty); ``"prefix"``: the dataset
         prefix, e.g. ``"12C-16O__Li2015"``.
 
     Raises
@@ -54,7 +89,14 @@ def exomol_files(path: str | os.PathLike) -> dict:
         If ``path`` does not exist, a folder holds no or several ``.def`` files, or the
         ``.pf``, ``.states`` or ``.trans`` files are missing.
     DataFileError
-        If ``path`` exists but is neither a folder nor a file.
+        If ``path`` exists but is neither a folder nor a file, or the folder holds both a
+        whole ``.trans`` file and wavenumber-split ones, or split files with overlapping
+        wavenumber ranges (the same lines would be read twice).
+
+    Warns
+    -----
+    UserWarning
+        When both ``X`` and ``X.bz2`` exist (naming the one read).
     """
     p = pathlib.Path(path)
     if p.is_dir():
@@ -71,16 +113,42 @@ def exomol_files(path: str | os.PathLike) -> dict:
     iso_slug = prefix.split("__")[0]
 
     def one(stem):
-        for cand in (folder / stem, folder / (stem + ".bz2")):
-            if cand.exists():
-                return cand
-        raise FileNotFoundError(f"ExoMol dataset {prefix} has no {stem}(.bz2) in {folder}")
+        found = _pick(folder, stem)
+        if found is None:
+            raise FileNotFoundError(f"ExoMol dataset {prefix} has no {stem}(.bz2) in {folder}")
+        return found
 
-    trans = sorted(folder.glob(prefix + "*.trans*"))
-    if not trans:
+    pattern = re.compile(re.escape(prefix) + r"(__\d{5}-\d{5})?\.trans(\.bz2)?")
+    stems = sorted(
+        {
+            m.group(0).removesuffix(".bz2")
+            for f in folder.iterdir()
+            if (m := pattern.fullmatch(f.name))
+        }
+    )
+    if not stems:
         raise FileNotFoundError(f"ExoMol dataset {prefix} has no .trans files in {folder}")
+    trans = [one(s) for s in stems]
+    whole = [f for f in trans if _SPLIT.search(f.name) is None]
+    split = [f for f in trans if _SPLIT.search(f.name) is not None]
+    if whole and split:
+        raise DataFileError(
+            f"{folder} holds both the whole transition file {whole[0].name} and "
+            f"wavenumber-split files ({split[0].name}, ...) of {prefix}: they hold the same "
+            "lines; keep one set"
+        )
+    ranges = sorted(
+        (int(m.group(1)), int(m.group(2)), f.name) for f in split if (m := _SPLIT.search(f.name))
+    )
+    for (_lo0, hi0, n0), (lo1, _hi1, n1) in zip(ranges, ranges[1:], strict=False):
+        if lo1 < hi0:
+            raise DataFileError(
+                f"{folder}: transition files {n0} and {n1} have overlapping wavenumber ranges"
+            )
     broad = {
-        f.name[len(iso_slug) + 2 : -len(".broad")]: f for f in folder.glob(iso_slug + "__*.broad")
+        f.name[len(iso_slug) + 2 : -len(".broad")]: f
+        for f in sorted(folder.glob(iso_slug + "__*.broad"))
+        if f.is_file()
     }
     return {
         "def": deff,
@@ -103,27 +171,126 @@ def _trans_in_range(files, nu):
     return out
 
 
-def _def_broadeners(deff: pathlib.Path) -> dict:
-    """Per-broadener Jmax and defaults from the .def (radis' read_def does not return them)."""
-    lines = [ln.split("#", 1) for ln in deff.read_text().splitlines() if "#" in ln]
-    out = {}
-    for k, (val, com) in enumerate(lines):
-        if "Label for a particular broadener" in com:
-            try:
-                jmax = float(lines[k + 2][0])
-                gam = float(lines[k + 3][0])
-                n = float(lines[k + 4][0])
-            except (IndexError, ValueError):
-                continue
-            out[val.strip()] = {"jmax": jmax, "alpha": gam, "n": n}
+def _read_def(deff: pathlib.Path) -> dict:
+    """Mass, default broadening and per-broadener defaults from a ``.def`` file (validated)."""
+    text = read_text(deff)
+    entries = []  # (line, value, description)
+    for k, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        if "#" not in line:
+            raise line_error(deff, k, "not a 'value # description' line of an ExoMol .def file")
+        val, com = line.split("#", 1)
+        entries.append((k, val.strip(), com.strip()))
+
+    def number(k, val, what):
+        try:
+            x = float(val.split()[0])
+        except (IndexError, ValueError):
+            raise line_error(deff, k, f"{what} {val!r} is not a number") from None
+        if not np.isfinite(x) or x < 0:
+            raise line_error(deff, k, f"{what} {val!r} must be finite and >= 0")
+        return x
+
+    def find(label):
+        for k, val, com in entries:
+            if com.startswith(label):
+                return number(k, val, label)
+        raise DataFileError(f"{deff} has no '{label}' entry (truncated or not a .def file)")
+
+    out = {
+        "molmass": find("Isotopologue mass (Da) and (kg)"),
+        "alpha_ref": find("Default value of Lorentzian half-width"),
+        "n_Texp": find("Default value of temperature exponent"),
+        "broadeners": {},
+    }
+    for i, (k, val, com) in enumerate(entries):
+        if com.startswith("Label for a particular broadener"):
+            block = entries[i + 1 : i + 5]
+            if len(block) < 4:
+                raise line_error(deff, k, f"broadener {val!r} block is incomplete (truncated)")
+            out["broadeners"][val] = {
+                "jmax": number(block[1][0], block[1][1], "Jmax"),
+                "alpha": number(block[2][0], block[2][1], "half-width"),
+                "n": number(block[3][0], block[3][1], "temperature exponent"),
+            }
     return out
 
 
-def _plain(path: pathlib.Path, tmp: str, name: str) -> pathlib.Path:
-    """A plain-text copy of a (possibly bz2) file for radis, after validating decompression."""
-    if path.suffix != ".bz2":
-        return path
-    return write_temp_copy(read_text(path), name, tmp)
+def _integral(x):
+    return np.isfinite(x) & (x == np.round(x))
+
+
+def _read_states(path: pathlib.Path):
+    """(id, E, g, J) of the ``.states`` file, validated, sorted by id."""
+    names = ("i", "E", "g", "J")
+    vals, lines, _ = read_table(
+        read_text(path),
+        path,
+        ncols=range(4, 256),
+        usecols=(0, 1, 2, 3),
+        names=names,
+        what="ExoMol .states",
+    )
+    sid, energy, gdeg, jq = vals.T
+    require(
+        path,
+        lines,
+        ~(_integral(sid) & (sid > 0)),
+        "state id {value!r} is not a positive integer",
+        sid,
+    )
+    require(path, lines, ~np.isfinite(energy), "energy {value!r} is not finite", energy)
+    require(
+        path,
+        lines,
+        ~(_integral(gdeg) & (gdeg >= 0)),
+        "degeneracy g {value!r} is not an integer >= 0",
+        gdeg,
+    )
+    require(
+        path,
+        lines,
+        ~(np.isfinite(jq) & (jq >= 0) & _integral(2 * jq)),
+        "J {value!r} is not a (half-)integer >= 0",
+        jq,
+    )
+    sid = sid.astype(np.int64)
+    order = np.argsort(sid, kind="stable")
+    rep = np.flatnonzero(np.diff(sid[order]) == 0)
+    if rep.size:
+        k = order[rep + 1]
+        k = int(k[np.argmin(lines[k])])
+        raise line_error(path, lines[k], f"state id {sid[k]} appears twice")
+    return sid[order], energy[order], gdeg[order], jq[order]
+
+
+def _read_trans(path: pathlib.Path):
+    vals, lines, _ = read_table(
+        read_text(path),
+        path,
+        ncols=(3, 4),
+        usecols=(0, 1, 2),
+        names=("i_upper", "i_lower", "A", "nu"),
+        what="ExoMol .trans",
+    )
+    iu, il, a_ein = vals.T
+    for ids, what in ((iu, "upper"), (il, "lower")):
+        require(
+            path,
+            lines,
+            ~(_integral(ids) & (ids > 0)),
+            f"{what} state id {{value!r}} is not a positive integer",
+            ids,
+        )
+    require(
+        path,
+        lines,
+        ~(np.isfinite(a_ein) & (a_ein >= 0)),
+        "Einstein A {value!r} is not finite and >= 0",
+        a_ein,
+    )
+    return iu.astype(np.int64), il.astype(np.int64), a_ein, lines
 
 
 def read_exomol(
@@ -165,20 +332,28 @@ def read_exomol(
         If the dataset or one of its ``.def``, ``.pf``, ``.states``, ``.trans`` files is
         missing (see ``exomol_files``).
     DataFileError
-        If a file is truncated, corrupt or malformed (bz2 errors, transitions referring to
-        absent states, a ``.pf`` table not covering 296 K).
+        If a file is truncated, corrupt or malformed, naming the file and line: bz2 errors, a
+        row whose column count differs from the file's other rows (a missing or extra
+        column), a field that is not a number or out of its domain (ids and degeneracies
+        integers, energies, A, J, widths finite), a file cut mid-line, a state id or a
+        (upper, lower) transition listed twice, transitions referring to absent states or
+        with the upper state below the lower one, a malformed ``.def`` / ``.pf`` /
+        ``.broad`` file, a ``.pf`` table not covering 296 K; also whole and split
+        transition files of one dataset side by side (see ``exomol_files``).
     ValueError
         If ``nu_range`` is not (lower, upper) with lower < upper, no transition file or no
-        line lies in it, the partition-function file is malformed, or a broadener has no
-        ``.broad`` file (except "air") or the fractions are negative or do not sum to 1.
+        line lies in it, or a broadener has no ``.broad`` file (except "air") or the
+        fractions are negative or do not sum to 1 (``DataFileError`` is a ``ValueError``
+        too).
     TypeError
         If ``broadener`` is neither a name nor a mapping.
 
     Warns
     -----
     UserWarning
-        When lines fall back to the ``.def`` broadening defaults, and when a cache file is
-        corrupt (it is rebuilt).
+        When lines fall back to the ``.def`` broadening defaults, when both ``X`` and
+        ``X.bz2`` exist (naming the one read) and when a cache file is corrupt (it is
+        rebuilt).
 
     Notes
     -----
@@ -214,69 +389,101 @@ def read_exomol(
     return _to_linelist(arrays, meta)
 
 
-def _parse(files, trans_files, nu, fractions):
-    from radis.api import exomolapi as ex
-
-    try:
-        dic_def = ex.read_def(files["def"])
-    except Exception as exc:
-        raise DataFileError(f"cannot parse ExoMol definition file {files['def']}: {exc}") from exc
-    with tempfile.TemporaryDirectory() as tmp:
-        t_pf, q_pf = read_exomol_pf(_plain(files["pf"], tmp, ".pf"))
-        try:
-            states = ex.read_states(_plain(files["states"], tmp, ".states"), dic_def, engine="csv")
-        except DataFileError:
-            raise
-        except Exception as exc:
-            raise DataFileError(
-                f"cannot parse ExoMol states file {files['states']}: {exc}"
-            ) from exc
-        parts = []
-        for k, f in enumerate(trans_files):
-            try:
-                df = ex.read_trans(_plain(f, tmp, f".{k}.trans"), engine="csv")
-            except DataFileError:
-                raise
-            except Exception as exc:
-                raise DataFileError(f"cannot parse ExoMol transition file {f}: {exc}") from exc
-            parts.append(
-                np.stack(
-                    [
-                        np.asarray(df["i_upper"], dtype=np.int64),
-                        np.asarray(df["i_lower"], dtype=np.int64),
-                    ],
-                    axis=1,
-                )
+def _read_broad(path: pathlib.Path) -> dict:
+    """{"a0": (keys, gamma, n), "a1": ...} of a ``.broad`` file (validated; other codes are
+    checked for form and skipped). Keys: 2J'' (a0) and 2J'' * 2**20 + 2J' (a1)."""
+    text = read_text(path)
+    check_last_line(text, path)
+    tables = {"a0": {}, "a1": {}}
+    width = {"a0": 4, "a1": 5}
+    for k, line in enumerate(text.split("\n"), start=1):
+        tok = line.split()
+        if not tok:
+            continue
+        code = tok[0]
+        if not re.fullmatch(r"[a-z]+\d+", code):
+            raise line_error(path, k, f"{code!r} is not a .broad code (a0, a1, ...)")
+        if code not in tables:
+            continue
+        if len(tok) != width[code]:
+            raise line_error(
+                path,
+                k,
+                f"{len(tok)} columns where {code} rows have {width[code]} (code, gamma, n, J''"
+                + (", J')" if code == "a1" else ")"),
             )
-            parts[-1] = (parts[-1], np.asarray(df["A"], dtype=np.float64))
-    iu = np.concatenate([p[0][:, 0] for p in parts])
-    il = np.concatenate([p[0][:, 1] for p in parts])
-    a_ein = np.concatenate([p[1] for p in parts])
-    sid = np.asarray(states["i"], dtype=np.int64)
-    order = np.argsort(sid)
-    sid = sid[order]
-    energy = np.asarray(states["E"], dtype=np.float64)[order]
-    gdeg = np.asarray(states["g"], dtype=np.float64)[order]
-    jq = np.asarray(states["J"], dtype=np.float64)[order]
+        try:
+            gam, n, *js = (float(t) for t in tok[1:])
+        except ValueError:
+            raise line_error(path, k, f"a field of this {code} row is not a number") from None
+        if not (np.isfinite(gam) and gam >= 0 and np.isfinite(n)):
+            raise line_error(path, k, f"gamma {tok[1]!r} / n {tok[2]!r} not finite (gamma >= 0)")
+        if not all(np.isfinite(j) and j >= 0 and float(2 * j).is_integer() for j in js):
+            raise line_error(path, k, f"J {tok[3:]} is not a (half-)integer >= 0")
+        two = [round(2 * j) for j in js]
+        key = two[0] if code == "a0" else two[0] * 2**20 + two[1]
+        if key in tables[code]:
+            raise line_error(path, k, f"{code} entry for J {tok[3:]} appears twice")
+        tables[code][key] = (gam, n)
+    out = {}
+    for code, tab in tables.items():
+        keys = np.array(sorted(tab), dtype=np.int64)
+        vals = np.array([tab[q] for q in keys.tolist()], dtype=np.float64).reshape(-1, 2)
+        out[code] = (keys, vals[:, 0], vals[:, 1])
+    return out
+
+
+def _parse(files, trans_files, nu, fractions):
+    dic_def = _read_def(files["def"])
+    t_pf, q_pf = read_exomol_pf(files["pf"])
+    sid, energy, gdeg, jq = _read_states(files["states"])
+    parts = [_read_trans(f) for f in trans_files]
+    iu = np.concatenate([p[0] for p in parts])
+    il = np.concatenate([p[1] for p in parts])
+    a_ein = np.concatenate([p[2] for p in parts])
+    src_line = np.concatenate([p[3] for p in parts])
+    src_file = np.concatenate([np.full(p[0].size, k) for k, p in enumerate(parts)])
+
+    def where(k):
+        return trans_files[int(src_file[k])], int(src_line[k])
+
+    # the same (upper, lower) pair twice: a duplicated row or file, never two lines
+    pair = np.lexsort((il, iu))
+    rep = np.flatnonzero((np.diff(iu[pair]) == 0) & (np.diff(il[pair]) == 0))
+    if rep.size:
+        k = int(pair[rep[0] + 1])
+        raise line_error(*where(k), f"transition {iu[k]} -> {il[k]} is listed twice")
 
     def lookup(ids, what):
         pos = np.clip(np.searchsorted(sid, ids), 0, sid.size - 1)
         missing = sid[pos] != ids
         if np.any(missing):
-            raise DataFileError(
-                f"{int(missing.sum())} transitions refer to {what} states absent "
-                f"from {files['states'].name} (first id {int(ids[missing][0])})"
+            k = int(np.flatnonzero(missing)[0])
+            raise line_error(
+                *where(k),
+                f"{what} state {int(ids[k])} is absent from {files['states'].name} "
+                f"({int(missing.sum())} transitions refer to absent states)",
             )
         return pos
 
     pu, pl = lookup(iu, "upper"), lookup(il, "lower")
     nu_line = energy[pu] - energy[pl]
-    keep = np.isfinite(nu_line) & (nu_line > 0)
+    below = nu_line < 0
+    if np.any(below):
+        k = int(np.flatnonzero(below)[0])
+        raise line_error(
+            *where(k),
+            f"upper state {iu[k]} lies below lower state {il[k]} (nu = {nu_line[k]:g} cm^-1): "
+            "columns swapped or ids wrong",
+        )
+    keep = nu_line > 0
     if nu is not None:
         keep &= (nu_line >= nu[0]) & (nu_line <= nu[1])
     if not np.any(keep):
         raise ValueError(f"no ExoMol lines of {files['prefix']} in nu_range={nu} cm^-1")
-    srt = np.flatnonzero(keep)[np.argsort(nu_line[keep], kind="stable")]
+    idx = np.flatnonzero(keep)
+    # ordered by wavenumber, ties by (upper, lower): independent of the order of the rows
+    srt = idx[np.lexsort((il[idx], iu[idx], nu_line[idx]))]
     nu_line, pu, pl, a_ein = nu_line[srt], pu[srt], pl[srt], a_ein[srt]
     el, gu, jl, ju = energy[pl], gdeg[pu], jq[pl], jq[pu]
     if T_REF_K < t_pf[0] or T_REF_K > t_pf[-1]:
@@ -291,31 +498,27 @@ def _parse(files, trans_files, nu, fractions):
         / q_ref
     )
 
-    def_b = _def_broadeners(files["def"])
     msgs = []
     gam_cols, n_cols = [], []
+    two_jl = np.round(2 * jl).astype(np.int64)
+    two_ju = np.round(2 * ju).astype(np.int64)
     for b in fractions:
-        fallback = def_b.get(b, {"alpha": dic_def["alpha_ref"], "n": dic_def["n_Texp"]})
+        fallback = dic_def["broadeners"].get(
+            b, {"alpha": dic_def["alpha_ref"], "n": dic_def["n_Texp"]}
+        )
         gamma = np.full(nu_line.size, np.nan)
         ntemp = np.full(nu_line.size, np.nan)
         if b in files["broad"]:
-            bd = ex.read_broad(files["broad"][b], output="pandas")
+            tables = _read_broad(files["broad"][b])
             # a1 (J'' and J') is more specific than a0 (J'' only): fill a1 first
-            for code in ("a1", "a0"):
-                rows = bd[bd["code"] == code]
-                if rows.empty:
+            for code, key_lin in (("a1", two_jl * 2**20 + two_ju), ("a0", two_jl)):
+                keys, gam_t, n_t = tables[code]
+                if keys.size == 0:
                     continue
-                key_tab = rows["jlower"].to_numpy(dtype=np.int64) * 100_000
-                key_lin = jl.astype(np.int64) * 100_000
-                if code == "a1":
-                    key_tab = key_tab + rows["jupper"].to_numpy(dtype=np.int64)
-                    key_lin = key_lin + ju.astype(np.int64)
-                srt_t = np.argsort(key_tab)
-                key_tab = key_tab[srt_t]
-                pos = np.clip(np.searchsorted(key_tab, key_lin), 0, key_tab.size - 1)
-                found = (key_tab[pos] == key_lin) & np.isnan(gamma)
-                gamma[found] = rows["alpha_ref"].to_numpy(dtype=np.float64)[srt_t][pos[found]]
-                ntemp[found] = rows["n_Texp"].to_numpy(dtype=np.float64)[srt_t][pos[found]]
+                pos = np.clip(np.searchsorted(keys, key_lin), 0, keys.size - 1)
+                found = (keys[pos] == key_lin) & np.isnan(gamma)
+                gamma[found] = gam_t[pos[found]]
+                ntemp[found] = n_t[pos[found]]
         elif b != "air":
             raise ValueError(f"no {b} broadening file for {files['prefix']}")
         missing = np.isnan(gamma)

@@ -1,26 +1,27 @@
 """HITRAN / HITEMP 160-character ``.par`` files (plain or ``.bz2``) -> LineList.
 
-Parsing is radis' ``hit2df``; this module adds validation (line length and numeric fields,
-reported with file and line number), isotopologue selection, abundances and masses from
-radis' HITRAN molecular parameters, TIPS partition functions, and the HDF5 cache.
+The fixed-width records are parsed here with numpy and validated (record length, every field
+used is a number, values in their domain; errors name the file and line); isotopologue
+selection, abundances and masses from radis' HITRAN molecular parameters, TIPS partition
+functions, and the HDF5 cache.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
+import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from jaxstro.linedb._cache import cache_dir, load_cached, source_key, store_cached
 from jaxstro.linedb._containers import T_REF_K, LineList
-from jaxstro.linedb._io import DataFileError, check_file, read_text, write_temp_copy
+from jaxstro.linedb._io import DataFileError, check_file, line_error, read_text
 from jaxstro.linedb._pf import tips_table
 
 __all__ = ["read_hitran", "HITRAN_BROADENERS"]
 
-READER_VERSION = 2  # 2: widths and shifts converted from per atm to per bar
+READER_VERSION = 3  # 3: own fixed-width parser, value checks; 2: widths per bar
 
 #: HITRAN widths and shifts are per atm; LineList holds them per bar (as ExoMol does)
 BAR_PER_ATM = 1.01325
@@ -56,22 +57,76 @@ def _check_nu_range(nu_range):
     return lo, hi
 
 
-def _validate_lines(text: str, path) -> None:
-    lines = text.splitlines()
-    for i, line in enumerate(lines, start=1):
+#: (first, last + 1) character of each field of a 160-character record (HITRAN 2004 format)
+_FIELDS = {
+    "wavenumber": (3, 15),
+    "intensity": (15, 25),
+    "Einstein A": (25, 35),
+    "air width": (35, 40),
+    "self width": (40, 45),
+    "lower-state energy": (45, 55),
+    "temperature exponent": (55, 59),
+    "pressure shift": (59, 67),
+    "upper-state degeneracy": (146, 153),
+}
+_OPTIONAL = {"pressure shift"}  # blank means 0
+_ISO_CHAR = {str(d): d for d in range(1, 10)} | {"0": 10, "A": 11, "B": 12}
+BAD_LINES = ("raise", "drop")
+
+
+def _records(text: str, path) -> tuple[np.ndarray, np.ndarray]:
+    """(n, 160) uint8 records and their 1-based line numbers; blank lines are skipped."""
+    rows, lines = [], []
+    for i, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         if len(line) != 160:
-            raise DataFileError(
-                f"{path}, line {i}: HITRAN records are 160 characters, this one "
-                f"has {len(line)} (truncated or not a .par file)"
+            raise line_error(
+                path,
+                i,
+                f"HITRAN records are 160 characters, this one has {len(line)} "
+                "(truncated or not a .par file)",
             )
-        try:
-            float(line[3:15])
-            float(line[15:25])
-            float(line[45:55])
-        except ValueError as exc:
-            raise DataFileError(f"{path}, line {i}: malformed numeric field ({exc})") from exc
+        rows.append(line)
+        lines.append(i)
+    if not rows:
+        raise DataFileError(f"{path} holds no HITRAN records (empty file)")
+    buf = np.frombuffer("".join(rows).encode("ascii"), dtype=np.uint8).reshape(-1, 160)
+    return buf, np.asarray(lines)
+
+
+def _field_values(buf, lines, path, name):
+    a, b = _FIELDS[name]
+    raw = np.ascontiguousarray(buf[:, a:b]).view(f"S{b - a}").ravel()
+    if name in _OPTIONAL:
+        raw = np.where(np.char.strip(raw) == b"", b"0", raw)
+    try:
+        return raw.astype(np.float64)
+    except ValueError:
+        for k, v in enumerate(raw.tolist()):
+            try:
+                float(v)
+            except ValueError:
+                raise line_error(
+                    path,
+                    lines[k],
+                    f"malformed {name} field (characters {a + 1}-{b}): {v.decode()!r}",
+                ) from None
+        raise
+
+
+#: domain of each field: a record outside it is a bad line (raised, or dropped on request)
+_DOMAIN = {
+    "wavenumber": lambda x: np.isfinite(x) & (x > 0),
+    "intensity": lambda x: np.isfinite(x) & (x >= 0),
+    "Einstein A": lambda x: np.isfinite(x) & (x >= 0),
+    "air width": lambda x: np.isfinite(x) & (x >= 0),
+    "self width": lambda x: np.isfinite(x) & (x >= 0),
+    "lower-state energy": np.isfinite,
+    "temperature exponent": np.isfinite,
+    "pressure shift": np.isfinite,
+    "upper-state degeneracy": lambda x: np.isfinite(x) & (x >= 0),
+}
 
 
 def read_hitran(
@@ -81,6 +136,7 @@ def read_hitran(
     isotopes: int | Sequence[int] | None = None,
     broadener: str | Mapping[str, float] = "air",
     cache: bool | str | os.PathLike = True,
+    bad_lines: str = "raise",
 ) -> LineList:
     """Read a HITRAN/HITEMP ``.par`` (or ``.par.bz2``) file into a ``LineList``.
 
@@ -98,11 +154,18 @@ def read_hitran(
     cache : bool or str or os.PathLike
         True (``$JAXSTRO_CACHE`` or ``~/.cache/jaxstro/linedb``), a folder, or False (no
         cache).
+    bad_lines : {"raise", "drop"}
+        What to do with a well-formed record whose values are outside their domain
+        (negative or non-finite intensity, Einstein A or widths; non-positive or non-finite
+        wavenumber; non-finite energy, exponent, shift or degeneracy): "raise" (default)
+        a ``DataFileError`` naming the file, line and field; "drop" such records with a
+        warning that counts them. Malformed records always raise.
 
     Returns
     -------
     LineList
-        The lines with ``nu_cm1`` ascending: ``strength_ref`` [cm/molecule] at 296 K per
+        The lines with ``nu_cm1`` ascending (ties in a fixed order, independent of the
+        order of the records): ``strength_ref`` [cm/molecule] at 296 K per
         molecule of the isotopologue, ``abundance`` the HITRAN isotopic abundance,
         ``gamma_ref`` [cm^-1/bar] and ``n_temp`` of shape (n_lines, n_broadener) in the
         order of ``broadener``, ``delta_ref`` [cm^-1/bar], TIPS partition functions in
@@ -113,20 +176,23 @@ def read_hitran(
     FileNotFoundError
         If ``path`` does not exist.
     DataFileError
-        If the file is truncated or corrupt (bz2), a record is not 160 characters or has a
-        malformed numeric field (the message gives the line number), or it mixes molecules.
+        If the file is empty, truncated or corrupt (bz2), a record is not 160 characters,
+        has a malformed numeric field or (with ``bad_lines="raise"``) a value outside its
+        domain, or an isotopologue unknown to HITRAN (the message gives the file and line),
+        or the file mixes molecules.
     ValueError
-        If ``nu_range`` is not (lower, upper) with lower < upper, no line matches
-        ``nu_range`` and ``isotopes``, TIPS has no partition function for an isotopologue,
-        or ``broadener`` names an unknown broadener or has fractions that are negative or do
-        not sum to 1.
+        If ``nu_range`` is not (lower, upper) with lower < upper, ``bad_lines`` is not
+        "raise" or "drop", no line matches ``nu_range`` and ``isotopes``, TIPS has no
+        partition function for an isotopologue, or ``broadener`` names an unknown
+        broadener or has fractions that are negative or do not sum to 1.
     TypeError
         If ``broadener`` is neither a name nor a mapping.
 
     Warns
     -----
     UserWarning
-        When a cache file is corrupt (it is rebuilt).
+        When records are dropped (``bad_lines="drop"``; the count and the first line), and
+        when a cache file is corrupt (it is rebuilt).
 
     Notes
     -----
@@ -139,49 +205,93 @@ def read_hitran(
     nu = _check_nu_range(nu_range)
     fractions = _broadener_fractions(broadener, HITRAN_BROADENERS)
     iso_sel = None if isotopes is None else sorted(int(i) for i in np.atleast_1d(isotopes))
+    if bad_lines not in BAD_LINES:
+        raise ValueError(f"bad_lines must be one of {BAD_LINES}; got {bad_lines!r}")
     key = source_key(
         [path],
         "hitran",
         READER_VERSION,
-        {"nu_range": nu, "isotopes": iso_sel, "broadener": fractions},
+        {"nu_range": nu, "isotopes": iso_sel, "broadener": fractions, "bad_lines": bad_lines},
     )
     folder = cache_dir(cache)
     hit = load_cached(folder, key)
     if hit is None:
-        arrays, meta = _parse(path, nu, iso_sel, fractions)
+        arrays, meta = _parse(path, nu, iso_sel, fractions, bad_lines)
         store_cached(folder, key, arrays, meta)
     else:
         meta = hit.pop("__attrs__")
         arrays = hit
+    for msg in meta.get("warnings", []):
+        warnings.warn(msg, UserWarning, stacklevel=2)
     return _to_linelist(arrays, meta)
 
 
-def _parse(path, nu, iso_sel, fractions):
-    from radis.api.hitranapi import hit2df
+def _parse(path, nu, iso_sel, fractions, bad_lines="raise"):
     from radis.db.molparam import MolParams
 
-    text = read_text(path)
-    _validate_lines(text, path)
-    with tempfile.TemporaryDirectory() as tmp:
-        df = hit2df(
-            str(write_temp_copy(text, ".par", tmp)),
-            cache=False,
-            verbose=False,
-            output="pandas",
-            parse_quanta=False,
+    buf, lines = _records(read_text(path), path)
+    values = {name: _field_values(buf, lines, path, name) for name in _FIELDS}
+    iso_char = buf[:, 2].tobytes().decode("ascii")
+    iso = np.array([_ISO_CHAR.get(c, -1) for c in iso_char])
+    mol_raw = np.ascontiguousarray(buf[:, 0:2]).view("S2").ravel()
+    mol_ok = np.char.isdigit(np.char.strip(mol_raw))
+    bad_id = ~mol_ok | (iso < 0)
+    if np.any(bad_id):
+        k = int(np.flatnonzero(bad_id)[0])
+        raise line_error(
+            path, lines[k], f"malformed molecule/isotopologue id {buf[k, :3].tobytes().decode()!r}"
         )
-    cols = ["id", "iso", "wav", "int", "A", "airbrd", "selbrd", "El", "Tdpair", "Pshft", "gp"]
-    data = {c: np.asarray(df[c], dtype=np.float64) for c in cols}
-    for c in ("wav", "int", "El", "A"):
-        bad = ~np.isfinite(data[c])
-        if np.any(bad):
-            raise DataFileError(
-                f"{path}, line {int(np.flatnonzero(bad)[0]) + 1}: field {c} is not a number"
-            )
-    mol_ids = np.unique(data["id"]).astype(int)
-    if mol_ids.size != 1:
-        raise DataFileError(f"{path} mixes molecules {mol_ids.tolist()}; one molecule per file")
-    mol = int(mol_ids[0])
+    mol_id = mol_raw.astype(np.int64)
+    bad = np.zeros(lines.size, dtype=bool)
+    first = None  # (row, field) of the first record outside the domain
+    for name, ok in _DOMAIN.items():
+        out = ~ok(values[name])
+        if np.any(out):
+            k = int(np.flatnonzero(out)[0])
+            if first is None or k < first[0]:
+                first = (k, name)
+            bad |= out
+    msgs = []
+    if first is not None:
+        k, name = first
+        what = f"{name} {values[name][k]!r} is outside its domain (finite"
+        what += (
+            ", >= 0)"
+            if name not in ("lower-state energy", "temperature exponent", "pressure shift")
+            else ")"
+        )
+        if bad_lines == "raise":
+            raise line_error(path, lines[k], f"{what}; pass bad_lines='drop' to skip such records")
+        msgs.append(
+            f"dropped {int(bad.sum())} of {bad.size} records of {path} with values outside "
+            f"their domain (first at line {lines[k]}: {what})"
+        )
+    good = ~bad
+    data = {
+        "id": mol_id[good],
+        "iso": iso[good],
+        "wav": values["wavenumber"][good],
+        "int": values["intensity"][good],
+        "A": values["Einstein A"][good],
+        "airbrd": values["air width"][good],
+        "selbrd": values["self width"][good],
+        "El": values["lower-state energy"][good],
+        "Tdpair": values["temperature exponent"][good],
+        "Pshft": values["pressure shift"][good],
+        "gp": values["upper-state degeneracy"][good],
+    }
+    line_of = lines[good]
+    other = np.flatnonzero(mol_id != mol_id[0])
+    if other.size:
+        raise line_error(
+            path,
+            lines[int(other[0])],
+            f"molecule {int(mol_id[other[0]])} after molecule {int(mol_id[0])}: "
+            "one molecule per file",
+        )
+    mol = int(mol_id[0])
+    if not np.any(good):
+        raise ValueError(f"no lines left in {path}: every record was dropped ({msgs[0]})")
     keep = np.ones(data["wav"].size, dtype=bool)
     if nu is not None:
         keep &= (data["wav"] >= nu[0]) & (data["wav"] <= nu[1])
@@ -194,13 +304,29 @@ def _parse(path, nu, iso_sel, fractions):
             f"{np.unique(data['iso']).astype(int).tolist()}"
         )
     d = {k: v[keep] for k, v in data.items()}
-    order = np.argsort(d["wav"], kind="stable")
+    line_of = line_of[keep]
+    # ordered by wavenumber, ties by the other fields: independent of the record order
+    order = np.lexsort(
+        tuple(
+            d[c]
+            for c in ("gp", "Pshft", "Tdpair", "El", "selbrd", "airbrd", "A", "int", "iso", "wav")
+        )
+    )
     d = {k: v[order] for k, v in d.items()}
+    line_of = line_of[order]
     iso = d["iso"].astype(int)
     mp = MolParams()
     isos = np.unique(iso)
-    abundance = {int(i): float(mp.get(mol, int(i), "abundance")) for i in isos}
-    mass = {int(i): float(mp.get(mol, int(i), "mol_mass")) for i in isos}
+    abundance, mass = {}, {}
+    for i in isos.tolist():
+        try:
+            abundance[i] = float(mp.get(mol, i, "abundance"))
+            mass[i] = float(mp.get(mol, i, "mol_mass"))
+        except Exception:
+            k = int(np.flatnonzero(iso == i)[0])
+            raise line_error(
+                path, line_of[k], f"isotopologue {i} of HITRAN molecule {mol} is unknown"
+            ) from None
     tables = [tips_table(mol, int(i)) for i in isos]
     t_grid = tables[0][0]
     for t, _ in tables[1:]:
@@ -230,6 +356,7 @@ def _parse(path, nu, iso_sel, fractions):
         "broadeners": names,
         "molecule": _MOLECULES.get(mol, f"HITRAN-{mol}"),
         "source": "hitran",
+        "warnings": msgs,
     }
     return arrays, meta
 

@@ -8,6 +8,8 @@ import pathlib
 
 import numpy as np
 
+from jaxstro.linedb._io import DataFileError, line_error, read_table, read_text, require
+
 __all__ = ["tips_table", "read_exomol_pf"]
 
 
@@ -45,21 +47,25 @@ def tips_table(molecule_id: int, isotope_id: int) -> tuple[np.ndarray, np.ndarra
 
 
 def read_exomol_pf(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
-    """(T [K], Q), both (n_T,), from an ExoMol ``.pf`` file (radis' reader), validated.
+    """(T [K], Q), both (n_T,), T ascending, from an ExoMol ``.pf`` file (plain or ``.bz2``).
 
-    Raises ValueError (not DataFileError) if the file does not parse, T is not increasing
-    or Q is not finite and positive.
+    Rows may be in any order (they are sorted by T). Raises ``DataFileError`` (a
+    ``ValueError``) naming the file and line if a row does not have two numbers, T is not
+    finite and positive or repeats, Q is not finite and positive, the file is cut mid-line,
+    or it has fewer than two rows.
     """
-    from radis.api.exomolapi import read_pf
-
-    try:
-        df = read_pf(pathlib.Path(path))
-        t = np.asarray(df["T"], dtype=np.float64)
-        q = np.asarray(df["QT"], dtype=np.float64)
-    except Exception as exc:
-        raise ValueError(f"cannot parse partition-function file {path}: {exc}") from exc
-    if t.size < 2 or not np.all(np.diff(t) > 0) or not np.all(np.isfinite(q)) or np.any(q <= 0):
-        raise ValueError(
-            f"partition-function file {path} is malformed (T not increasing or Q not positive)"
-        )
-    return t, q
+    path = pathlib.Path(path)
+    vals, lines, _ = read_table(
+        read_text(path), path, ncols=2, usecols=(0, 1), names=("T", "Q"), what="ExoMol .pf"
+    )
+    t, q = vals.T
+    require(path, lines, ~(np.isfinite(t) & (t > 0)), "T {value!r} is not finite and > 0", t)
+    require(path, lines, ~(np.isfinite(q) & (q > 0)), "Q {value!r} is not finite and > 0", q)
+    order = np.argsort(t, kind="stable")
+    rep = np.flatnonzero(np.diff(t[order]) == 0)
+    if rep.size:
+        k = int(order[rep[0] + 1])
+        raise line_error(path, lines[k], f"temperature {t[k]:g} K appears twice")
+    if t.size < 2:
+        raise DataFileError(f"{path} holds {t.size} row; a partition-function table needs 2")
+    return t[order], q[order]
