@@ -12,12 +12,13 @@ import hashlib
 import json
 import os
 import pathlib
-import tempfile
 import warnings
 from collections.abc import Iterable
 
 import h5py
 import numpy as np
+
+from jaxstro.linedb._io import create_temp
 
 __all__ = ["cache_dir", "source_key", "load_cached", "store_cached"]
 
@@ -30,8 +31,19 @@ def cache_dir(cache: bool | str | os.PathLike | None) -> pathlib.Path | None:
         return None
     if cache is True:
         base = os.environ.get("JAXSTRO_CACHE")
-        return pathlib.Path(base) if base else pathlib.Path.home() / ".cache" / "jaxstro" / "linedb"
-    return pathlib.Path(cache)
+        folder = (
+            pathlib.Path(base) if base else pathlib.Path.home() / ".cache" / "jaxstro" / "linedb"
+        )
+    elif isinstance(cache, str | os.PathLike):
+        folder = pathlib.Path(cache)
+    else:
+        raise TypeError(f"cache must be True, False or a folder path; got {cache!r}")
+    if folder.exists() and not folder.is_dir():
+        raise NotADirectoryError(
+            f"the cache folder {str(folder)!r} is an existing file, not a folder: pass a "
+            "folder (created if missing), True for the default cache, or False for none"
+        )
+    return folder
 
 
 def source_key(
@@ -64,6 +76,11 @@ def load_cached(folder: pathlib.Path | None, key: dict) -> dict | None:
     path = _path_for(folder, key)
     if not path.exists():
         return None
+    if path.is_dir():
+        raise IsADirectoryError(
+            f"the cache file {str(path)!r} is a folder, not a linedb cache file: remove it or "
+            "pass another cache folder (or cache=False)"
+        )
     try:
         with h5py.File(path, "r") as h5:
             index = json.loads(h5.attrs["index"])
@@ -85,12 +102,23 @@ def load_cached(folder: pathlib.Path | None, key: dict) -> dict | None:
 
 
 def store_cached(folder: pathlib.Path | None, key: dict, arrays: dict, meta: dict) -> None:
-    """Write ``arrays`` and JSON ``meta`` under ``key`` atomically (temp file + os.replace)."""
+    """Write ``arrays`` and JSON ``meta`` under ``key`` atomically (temp file + os.replace).
+
+    The file gets the permissions of an ordinary new file (0666 minus the umask). A folder
+    that cannot be written gives a warning, not an error.
+    """
     if folder is None:
         return
-    folder.mkdir(parents=True, exist_ok=True)
     path = _path_for(folder, key)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = create_temp(folder, path.name + ".", ".tmp")  # umask-honouring, not 0600
+    except OSError as exc:  # a read-only shared cache: the parsed result is still returned
+        warnings.warn(
+            f"cannot write the cache file {path} ({exc}); continuing without caching",
+            stacklevel=3,
+        )
+        return
     os.close(fd)
     try:
         layout, chunks, offset = [], [], 0

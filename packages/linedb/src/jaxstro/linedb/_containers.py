@@ -49,6 +49,10 @@ class _Container:
         return {f: getattr(self, f) for f in self._fields}
 
 
+class _UnknownIsotope(ValueError, IndexError):
+    """An isotope id not in ``pf_isotopes`` (a ValueError; an IndexError for 0.2.0 callers)."""
+
+
 def _pytree(cls):
     return cls if jax is None else jax.tree_util.register_dataclass(cls)
 
@@ -170,18 +174,29 @@ class LineList(_Container):
         Raises
         ------
         ValueError
-            If a temperature is NaN, inf or outside the table.
-        IndexError
-            If ``isotope`` is not in ``pf_isotopes``.
+            If a temperature is NaN, inf or outside the table, or ``isotope`` is not in
+            ``pf_isotopes`` (the error is also an ``IndexError``, what linedb 0.2.0 raised).
         """
         t = np.asarray(t_k, dtype=np.float64)
-        lo, hi = self.pf_t_k[0], self.pf_t_k[-1]
-        if np.any(~np.isfinite(t)) or np.any((t < lo) | (t > hi)):
+        lo, hi = float(self.pf_t_k[0]), float(self.pf_t_k[-1])
+        bad = ~np.isfinite(t) | (t < lo) | (t > hi)
+        if np.any(bad):
+            first = float(t[bad].flat[0]) if t.ndim else float(t)
+            why = "" if np.isfinite(first) else " (t_k must be a finite number)"
             raise ValueError(
-                f"t_k={t} lies outside the partition-function table [{lo:g}, {hi:g}] K "
-                f"of {self.molecule}"
+                f"t_k={first} lies outside the partition-function table [{lo:g}, {hi:g}] K "
+                f"of {self.molecule}{why}"
             )
-        row = 0 if isotope is None else int(np.flatnonzero(self.pf_isotopes == isotope)[0])
+        isos = np.asarray(self.pf_isotopes).tolist()
+        if isotope is None:
+            row = 0
+        elif isotope in isos:
+            row = isos.index(isotope)
+        else:
+            raise _UnknownIsotope(
+                f"isotope={isotope!r} is not an isotopologue of this {self.molecule} line "
+                f"list; pf_isotopes = {isos}"
+            )
         return np.interp(t, self.pf_t_k, self.pf_q[row])
 
 
@@ -196,18 +211,16 @@ class CIATable(_Container):
     Attributes
     ----------
     nu_cm1 : np.ndarray
-        (n_nu,) wavenumber [cm^-1]: ascending from ``read_cia`` on HITRAN files, in file
-        order from Borysow tables.
+        (n_nu,) wavenumber [cm^-1], ascending.
     t_k : np.ndarray
-        (n_T,) temperature [K]: ascending from HITRAN files, in ``@TEMPERATURES`` order from
-        Borysow tables.
+        (n_T,) temperature [K], ascending.
     coeff : np.ndarray
         (n_T, n_nu) coefficient [cm^5 molecule^-2].
     pair : str
         Collision pair, e.g. "H2-H2" (static).
     """
 
-    nu_cm1: np.ndarray  # (n_nu,) [cm^-1], ascending for HITRAN files (Borysow: file order)
-    t_k: np.ndarray  # (n_T,) [K], ascending for HITRAN files (Borysow: file order)
+    nu_cm1: np.ndarray  # (n_nu,) [cm^-1], ascending
+    t_k: np.ndarray  # (n_T,) [K], ascending
     coeff: np.ndarray  # (n_T, n_nu) [cm^5 molecule^-2]
     pair: str = _static(default="")  # e.g. "H2-H2"

@@ -1,17 +1,23 @@
 """Download helpers for ExoMol, HITEMP and HITRAN-CIA files (fail clearly when offline).
 
-Only the standard library is used. Files are written to a temporary name and moved into place
-atomically; an existing complete file is not downloaded again.
+Networking uses only the standard library. Files are written to a temporary name (with the
+permissions of an ordinary new file) and moved into place atomically; an existing complete file
+is not downloaded again.
 """
 
 from __future__ import annotations
 
+import http.client
+import math
 import os
 import pathlib
+import posixpath
 import shutil
-import tempfile
 import urllib.error
+import urllib.parse
 import urllib.request
+
+from jaxstro.linedb._io import create_temp
 
 __all__ = [
     "exomol_url",
@@ -25,6 +31,7 @@ __all__ = [
 
 EXOMOL_BASE = "https://www.exomol.com/db"
 HITRAN_BASE = "https://hitran.org"
+_SCHEMES = ("http", "https", "ftp", "file")
 
 
 class DownloadError(OSError):
@@ -130,15 +137,38 @@ def download(
 
     Raises
     ------
+    ValueError
+        If ``url`` is empty or not a string, its scheme is not http, https, ftp or file,
+        it names no file while ``dest`` is a folder, or ``timeout`` is not finite and > 0.
     DownloadError
-        Naming the URL and the reason: no network or host unreachable, an HTTP error
-        status, or a transfer shorter than the announced Content-Length.
+        Naming the URL and the reason: no network or host unreachable, no answer or a
+        transfer stalled for ``timeout`` seconds (the message gives the timeout), an HTTP
+        error status, a broken connection, or a transfer shorter than the announced
+        Content-Length.
     """
+    if not isinstance(url, str) or not url.strip():
+        raise ValueError(f"url must be a non-empty URL string; got {url!r}")
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme.lower() not in _SCHEMES:
+        what = f"the unsupported scheme {parts.scheme!r}" if parts.scheme else "no scheme"
+        raise ValueError(
+            f"url {url!r} has {what}: download fetches {', '.join(s + '://' for s in _SCHEMES)} "
+            "URLs"
+        )
+    timeout = float(timeout)
+    if not (math.isfinite(timeout) and timeout > 0):
+        raise ValueError(f"timeout must be a finite number of seconds > 0; got {timeout}")
     # a trailing separator means "into this folder" (pathlib drops it, so test the raw string)
     raw = os.fspath(dest)
     dest = pathlib.Path(dest)
     if dest.is_dir() or raw.endswith(("/", os.sep)):
-        dest = dest / url.rstrip("/").rsplit("/", 1)[-1]
+        name = posixpath.basename(urllib.parse.unquote(parts.path).rstrip("/"))
+        if not name:
+            raise ValueError(
+                f"url {url!r} names no file to save into the folder {raw!r}; pass a file path "
+                "as dest"
+            )
+        dest = dest / name
     if dest.exists() and not overwrite:
         return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -148,21 +178,41 @@ def download(
         raise DownloadError(f"cannot download {url}: HTTP {exc.code} {exc.reason}") from exc
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
+        if isinstance(reason, TimeoutError) or isinstance(exc, TimeoutError):
+            raise DownloadError(
+                f"cannot download {url}: no answer within timeout={timeout:g} s; the host is "
+                "slow or unreachable (retry, or pass a larger timeout)"
+            ) from exc
         raise DownloadError(
             f"cannot download {url}: {reason}. The machine seems to be offline or the host is "
             f"unreachable; download the file elsewhere and pass its local path instead"
         ) from exc
     total = int(resp.headers.get("Content-Length") or 0)
-    fd, tmp = tempfile.mkstemp(prefix=dest.name + ".", suffix=".part", dir=dest.parent)
+    fd, tmp = create_temp(dest.parent, dest.name + ".", ".part")
     bar = None
     try:
         if progress:
             from tqdm.auto import tqdm
 
             bar = tqdm(total=total or None, unit="B", unit_scale=True, desc=dest.name, leave=False)
+        got = 0
         with os.fdopen(fd, "wb") as fh, resp:
-            while chunk := resp.read(1 << 20):
+            while True:
+                try:
+                    chunk = resp.read(1 << 20)
+                except TimeoutError as exc:
+                    raise DownloadError(
+                        f"download of {url} stalled: no data for timeout={timeout:g} s after "
+                        f"{got} of {total or 'unknown'} bytes (retry, or pass a larger timeout)"
+                    ) from exc
+                except (OSError, http.client.HTTPException) as exc:
+                    raise DownloadError(
+                        f"download of {url} broke off after {got} bytes: {exc}"
+                    ) from exc
+                if not chunk:
+                    break
                 fh.write(chunk)
+                got += len(chunk)
                 if bar is not None:
                     bar.update(len(chunk))
         size = os.path.getsize(tmp)

@@ -128,7 +128,9 @@ def exomol_files(path: str | os.PathLike) -> dict:
     )
     if not stems:
         raise FileNotFoundError(f"ExoMol dataset {prefix} has no .trans files in {folder}")
-    trans = [one(s) for s in stems]
+    trans = []
+    for stem in stems:  # a loop, not a comprehension: the warning's stacklevel counts frames
+        trans.append(one(stem))
     whole = [f for f in trans if _SPLIT.search(f.name) is None]
     split = [f for f in trans if _SPLIT.search(f.name) is not None]
     if whole and split:
@@ -393,7 +395,7 @@ def _read_broad(path: pathlib.Path) -> dict:
     """{"a0": (keys, gamma, n), "a1": ...} of a ``.broad`` file (validated; other codes are
     checked for form and skipped). Keys: 2J'' (a0) and 2J'' * 2**20 + 2J' (a1)."""
     text = read_text(path)
-    check_last_line(text, path)
+    check_last_line(text, path, strict=True)
     tables = {"a0": {}, "a1": {}}
     width = {"a0": 4, "a1": 5}
     for k, line in enumerate(text.split("\n"), start=1):
@@ -451,8 +453,14 @@ def _parse(files, trans_files, nu, fractions):
     pair = np.lexsort((il, iu))
     rep = np.flatnonzero((np.diff(iu[pair]) == 0) & (np.diff(il[pair]) == 0))
     if rep.size:
-        k = int(pair[rep[0] + 1])
-        raise line_error(*where(k), f"transition {iu[k]} -> {il[k]} is listed twice")
+        m = int(rep[np.argmin(pair[rep + 1])])
+        k, first = int(pair[m + 1]), int(pair[m])
+        f0, n0 = where(first)
+        raise line_error(
+            *where(k),
+            f"transition {iu[k]} -> {il[k]} is listed twice (also at {f0.name}, line {n0}): "
+            "a duplicated row or file",
+        )
 
     def lookup(ids, what):
         pos = np.clip(np.searchsorted(sid, ids), 0, sid.size - 1)

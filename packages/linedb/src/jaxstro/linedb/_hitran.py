@@ -254,7 +254,7 @@ def _parse(path, nu, iso_sel, fractions, bad_lines="raise"):
     msgs = []
     if first is not None:
         k, name = first
-        what = f"{name} {values[name][k]!r} is outside its domain (finite"
+        what = f"{name} {values[name][k].item()!r} is outside its domain (finite"
         what += (
             ", >= 0)"
             if name not in ("lower-state energy", "temperature exponent", "pressure shift")

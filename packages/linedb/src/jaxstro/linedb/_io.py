@@ -10,6 +10,7 @@ import bz2
 import io
 import os
 import pathlib
+import secrets
 import warnings
 from collections.abc import Sequence
 
@@ -23,6 +24,7 @@ __all__ = [
     "check_last_line",
     "read_table",
     "line_error",
+    "create_temp",
 ]
 
 
@@ -37,6 +39,22 @@ def check_file(path: str | os.PathLike, what: str) -> pathlib.Path:
     if not p.is_file():
         raise DataFileError(f"{what} {str(p)!r} is not a file")
     return p
+
+
+def create_temp(folder: str | os.PathLike, prefix: str, suffix: str) -> tuple[int, str]:
+    """Create a new empty file with a unique name in ``folder``; return (fd, path).
+
+    Unlike ``tempfile.mkstemp`` (always 0600) the file gets 0666 minus the process umask, the
+    permissions an ordinary file gets, so a file renamed into place from it (a shared cache,
+    a downloaded database file) is readable by whoever the umask allows.
+    """
+    for _ in range(100):
+        name = os.path.join(os.fspath(folder), f"{prefix}{secrets.token_hex(6)}{suffix}")
+        try:
+            return os.open(name, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"could not create a temporary file in {folder}")  # pragma: no cover
 
 
 def line_error(path, line: int, msg: str) -> DataFileError:
@@ -86,15 +104,26 @@ def field_counts(text: str) -> np.ndarray:
     return np.bincount(np.searchsorted(nl, starts), minlength=n_lines)
 
 
-def check_last_line(text: str, path) -> None:
-    """A file that does not end with a line end and whose last line is shorter than the line
-    before it was cut mid-line: DataFileError (the rows of these tables are written with one
-    format, so a complete last row is at least as long as its predecessor)."""
+def check_last_line(text: str, path, *, strict: bool = False) -> None:
+    """DataFileError if the file was cut mid-line.
+
+    ``strict``: the last line must end with a line end (machine-written files such as
+    ExoMol's always do). Otherwise a last line without one must not be shorter than the line
+    before it (rows written with one fixed-width format, as in HITRAN CIA files, which may lack
+    the final line end).
+    """
     if not text or text.endswith("\n"):
         return
     body, _, last = text.rpartition("\n")
     if not last.strip():
         return
+    if strict:
+        raise line_error(
+            path,
+            text.count("\n") + 1,
+            "the file ends in the middle of this line (no line end): truncated file (add the "
+            "line end if the file was edited by hand)",
+        )
     prev = body.rstrip("\n").rpartition("\n")[2] if body.strip() else ""
     if prev.strip() and len(last) < len(prev):
         raise line_error(
@@ -128,6 +157,7 @@ def read_table(
     usecols: Sequence[int],
     names: Sequence[str],
     what: str,
+    strict_end: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """Validated float64 columns of a whitespace-separated table.
 
@@ -146,6 +176,8 @@ def read_table(
         Column names (for messages), at least ``max(usecols) + 1`` of them.
     what : str
         Kind of file, e.g. "ExoMol .trans", for messages.
+    strict_end : bool
+        The file must end with a line end (``check_last_line``).
 
     Returns
     -------
@@ -184,7 +216,7 @@ def read_table(
             f"({', '.join(names[:want])}{', ...' if len(names) < want else ''}): "
             "a missing or extra column, or a garbage line",
         )
-    check_last_line(text, path)
+    check_last_line(text, path, strict=strict_end)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -208,5 +240,5 @@ def require(path, lines: np.ndarray, bad: np.ndarray, msg: str, values=None) -> 
     """Raise ``line_error`` at the first ``bad`` row (``msg`` may use ``{value}``)."""
     if np.any(bad):
         k = int(np.flatnonzero(bad)[0])
-        v = None if values is None else values[k]
+        v = None if values is None else values[k].item()
         raise line_error(path, lines[k], msg.format(value=v))
