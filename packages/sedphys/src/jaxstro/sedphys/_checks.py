@@ -25,7 +25,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-__all__ = ["is_traced", "nan_if_invalid", "stand_in"]
+__all__ = ["is_traced", "nan_if_invalid", "stand_in", "Domain", "Args", "as_float"]
 
 
 def is_traced(*values: Any) -> bool:
@@ -78,3 +78,121 @@ def nan_if_invalid(
     expand = (1,) * (jnp.ndim(out) - ok.ndim)
     ok_b, poison_b = jnp.reshape(ok, ok.shape + expand), jnp.reshape(poison, ok.shape + expand)
     return jnp.where(ok_b, out, jnp.asarray(jnp.nan, dtype)) + poison_b
+
+
+# ----- argument domains of the public helpers ---------------------------------------------------
+
+
+class Domain:
+    """A documented interval of accepted values, e.g. ``Domain(0, inf, lo_open=True)`` is
+    (0, inf). NaN is never inside; an infinite end is inside only if the interval is closed
+    there (``Domain(-inf, inf)`` is the finite numbers)."""
+
+    __slots__ = ("lo", "hi", "lo_open", "hi_open")
+
+    def __init__(self, lo=-np.inf, hi=np.inf, *, lo_open=False, hi_open=False):
+        self.lo, self.hi = float(lo), float(hi)
+        self.lo_open = lo_open or not np.isfinite(self.lo)
+        self.hi_open = hi_open or not np.isfinite(self.hi)
+
+    def __repr__(self) -> str:
+        lo = "-inf" if self.lo == -np.inf else f"{self.lo:g}"
+        hi = "inf" if self.hi == np.inf else f"{self.hi:g}"
+        return f"{'(' if self.lo_open else '['}{lo}, {hi}{')' if self.hi_open else ']'}"
+
+    def contains(self, x, xp=jnp):
+        """Elementwise membership (False for NaN), with ``xp`` numpy or jax.numpy."""
+        above = (x > self.lo) if self.lo_open else (x >= self.lo)
+        below = (x < self.hi) if self.hi_open else (x <= self.hi)
+        return above & below  # NaN compares False; an infinite end is open
+
+    def contains_interval(self, lo: float, hi: float) -> bool:
+        """Whether the closed interval [lo, hi] lies inside (the support of a prior)."""
+        return bool(self.contains(np.float64(lo), np) and self.contains(np.float64(hi), np))
+
+    def safe(self) -> float:
+        """A finite value inside the interval (the stand-in for out-of-range values)."""
+        lo, hi = self.lo, self.hi
+        if np.isfinite(lo) and np.isfinite(hi):
+            return 0.5 * (lo + hi)
+        if np.isfinite(lo):
+            return lo + 1.0
+        if np.isfinite(hi):
+            return hi - 1.0
+        return 0.0
+
+
+POSITIVE = Domain(0.0, np.inf, lo_open=True)
+NON_NEGATIVE = Domain(0.0, np.inf)
+FINITE = Domain()
+
+
+def as_float(x: ArrayLike) -> jax.Array | float:
+    """Promote at the boundary: Python numbers become Python floats (weakly typed, so the other
+    inputs decide the precision), integer and boolean arrays JAX's default float dtype, floating
+    arrays keep theirs."""
+    if isinstance(x, bool | int | float | np.integer | np.floating) and not isinstance(
+        x, np.ndarray
+    ):
+        if isinstance(x, np.floating):
+            return jnp.asarray(x)
+        return float(x)
+    x = jnp.asarray(x)
+    if jnp.issubdtype(x.dtype, jnp.floating):
+        return x
+    if jnp.issubdtype(x.dtype, jnp.complexfloating):
+        raise ValueError(f"complex input is not accepted; got dtype {x.dtype}")
+    return x.astype(jnp.result_type(float))
+
+
+class Args:
+    """Collects the checked arguments of one public call: ``arg`` promotes, checks (raising
+    when concrete) and returns the in-range stand-in; ``guard`` applies NaN to the output where
+    a traced argument was out of range (nothing to do when every argument was concrete)."""
+
+    def __init__(self, func: str):
+        self.func = func
+        self.oks: list = []
+        self.values: list = []
+
+    def arg(self, name: str, x: ArrayLike, domain: Domain, what: str = "") -> jax.Array | float:
+        x = as_float(x)
+        if not is_traced(x):
+            xn = np.asarray(x)
+            ok = domain.contains(xn, np)
+            if not np.all(ok):
+                bad = xn[~ok] if np.ndim(ok) and xn.shape == ok.shape else xn
+                bad = np.asarray(bad).ravel()
+                text = (
+                    f"{bad[0]:.6g}"
+                    if bad.size == 1
+                    else np.array2string(
+                        bad[:5], formatter={"float_kind": lambda v: f"{v:.6g}"}, separator=", "
+                    )
+                )
+                raise ValueError(
+                    f"{self.func}: {name} = {text} lies outside {domain!r}"
+                    + (f" ({what})" if what else "")
+                )
+            return x
+        ok = domain.contains(x)
+        self.oks.append(ok)
+        self.values.append(x)
+        return stand_in(ok, x, domain.safe())
+
+    def guard(self, out: jax.Array) -> jax.Array:
+        if not self.oks:
+            return out
+        shape = jnp.shape(out)
+        ok = jnp.asarray(True)
+        value = jnp.zeros((), jnp.result_type(out))
+        for o, v in zip(self.oks, self.values, strict=True):
+            # an argument with more dimensions than the output (a table) is reduced to a
+            # scalar condition; otherwise it broadcasts against the output from the right
+            if jnp.ndim(o) > len(shape) or jnp.broadcast_shapes(jnp.shape(o), shape) != shape:
+                o, v = jnp.all(o), jnp.sum(jnp.where(o, 0.0, v))
+            ok = ok & o
+            value = value + jnp.asarray(v).astype(value.dtype)
+        ok = jnp.broadcast_to(ok, shape)
+        value = jnp.broadcast_to(value, shape)
+        return nan_if_invalid(ok, out, value=value)

@@ -17,6 +17,8 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     import jax_cosmo as jc
 
+from jaxstro.sedphys._checks import Args, Domain, is_traced
+
 __all__ = [
     "Cosmology",
     "PLANCK18",
@@ -81,10 +83,32 @@ _GL_X, _GL_W = np.polynomial.legendre.leggauss(64)
 HUBBLE_DISTANCE_MPC_H = 2997.92458  # c / (100 km/s/Mpc) [Mpc]
 
 
+#: redshift of a source whose distance is measured: light emitted in the past, z >= 0
+Z_DISTANCE = Domain(0.0, np.inf)
+#: redshift at which cosmic time is defined: scale factor a = 1 / (1 + z) > 0, i.e. z > -1
+#: (-1 < z < 0 is the future, a > 1)
+Z_TIME = Domain(-1.0, np.inf, lo_open=True)
+
+
 def _as_float(z):
     """``z`` as a JAX array in its own floating dtype (integers -> JAX's default float)."""
     z = jnp.asarray(z)
     return z if jnp.issubdtype(z.dtype, jnp.floating) else z.astype(jnp.result_type(float))
+
+
+def _check_cosmo(func: str, cosmo) -> None:
+    if not isinstance(cosmo, Cosmology):
+        raise ValueError(f"{func}: cosmo must be a Cosmology; got {type(cosmo).__name__}")
+    if is_traced(cosmo):
+        return
+    h, om = float(cosmo.h), float(cosmo.Omega_c) + float(cosmo.Omega_b)
+    if not (np.isfinite(h) and h > 0) or not (np.isfinite(om) and om > 0):
+        raise ValueError(
+            f"{func}: cosmo needs h > 0 and Omega_c + Omega_b > 0 (finite); got h = {h}, "
+            f"Omega_c + Omega_b = {om}"
+        )
+    if not all(np.isfinite(float(v)) for v in cosmo):
+        raise ValueError(f"{func}: cosmo has a non-finite parameter: {cosmo}")
 
 
 def _gl_ln_a(integrand, ln_lo, ln_hi):
@@ -110,16 +134,30 @@ def comoving_distance_mpc(z: ArrayLike, cosmo: Cosmology = PLANCK18) -> jax.Arra
     Parameters
     ----------
     z : ArrayLike
-        (...) redshift (dimensionless), ``>= 0``; integers are cast to JAX's default float.
+        (...) redshift (dimensionless), finite and ``>= 0``; integers are cast to JAX's
+        default float.
     cosmo : Cosmology
         Background cosmology (Planck 2018 by default).
 
     Returns
     -------
     jax.Array
-        (...) comoving distance [Mpc], in the floating dtype of ``z``.
+        (...) comoving distance [Mpc], in the floating dtype of ``z``; NaN where a traced
+        ``z`` lies outside [0, inf).
+
+    Raises
+    ------
+    ValueError
+        If a concrete ``z`` is negative, NaN or inf (a negative redshift would give a
+        negative distance), or ``cosmo`` is not a valid ``Cosmology``.
     """
-    z = _as_float(z)
+    _check_cosmo("comoving_distance_mpc", cosmo)
+    args = Args("comoving_distance_mpc")
+    z = _as_float(args.arg("z", z, Z_DISTANCE, "redshift of a source"))
+    return args.guard(_comoving(z, cosmo))
+
+
+def _comoving(z, cosmo):
     ln_a = -jnp.log1p(z)
     integral = _gl_ln_a(lambda a: 1.0 / (a * _e_of_a(cosmo, a)), ln_a, jnp.zeros_like(ln_a))
     return HUBBLE_DISTANCE_MPC_H / cosmo.h * integral
@@ -132,17 +170,31 @@ def luminosity_distance_mpc(z: ArrayLike, cosmo: Cosmology = PLANCK18) -> jax.Ar
     Parameters
     ----------
     z : ArrayLike
-        (...) redshift (dimensionless), ``>= 0``.
+        (...) redshift (dimensionless), finite and ``>= 0``; integers are cast to JAX's
+        default float.
     cosmo : Cosmology
         Background cosmology (Planck 2018 by default).
 
     Returns
     -------
     jax.Array
-        (...) luminosity distance [Mpc], in the floating dtype of ``z``.
+        (...) luminosity distance [Mpc], in the floating dtype of ``z``; NaN where a traced
+        ``z`` lies outside [0, inf).
+
+    Raises
+    ------
+    ValueError
+        If a concrete ``z`` is negative, NaN or inf, or ``cosmo`` is not a valid
+        ``Cosmology``.
     """
-    z = _as_float(z)
-    chi = comoving_distance_mpc(z, cosmo)
+    _check_cosmo("luminosity_distance_mpc", cosmo)
+    args = Args("luminosity_distance_mpc")
+    z = _as_float(args.arg("z", z, Z_DISTANCE, "redshift of a source"))
+    return args.guard(_luminosity(z, cosmo))
+
+
+def _luminosity(z, cosmo):
+    chi = _comoving(z, cosmo)
     ok = cosmo.Omega_k
     if isinstance(ok, float | int) and ok == 0:
         return (1.0 + z) * chi
@@ -163,16 +215,31 @@ def age_at_z_gyr(z: ArrayLike, cosmo: Cosmology = PLANCK18) -> jax.Array:
     Parameters
     ----------
     z : ArrayLike
-        (...) redshift (dimensionless), ``>= 0``.
+        (...) redshift (dimensionless), finite and ``> -1`` (scale factor ``1 / (1 + z) > 0``;
+        ``-1 < z < 0`` gives cosmic times in the future); integers are cast to JAX's default
+        float.
     cosmo : Cosmology
         Background cosmology (Planck 2018 by default).
 
     Returns
     -------
     jax.Array
-        (...) age of the universe at ``z`` [Gyr], in the floating dtype of ``z``.
+        (...) age of the universe at ``z`` [Gyr], in the floating dtype of ``z``; NaN where a
+        traced ``z`` lies outside (-1, inf).
+
+    Raises
+    ------
+    ValueError
+        If a concrete ``z`` is ``<= -1``, NaN or inf, or ``cosmo`` is not a valid
+        ``Cosmology``.
     """
-    z = _as_float(z)
+    _check_cosmo("age_at_z_gyr", cosmo)
+    args = Args("age_at_z_gyr")
+    z = _as_float(args.arg("z", z, Z_TIME, "scale factor 1 / (1 + z) > 0"))
+    return args.guard(_age(z, cosmo))
+
+
+def _age(z, cosmo):
     ln_a = -jnp.log1p(z)
     ln_a0 = math.log(1e-8)
     integral = _gl_ln_a(lambda a: 1.0 / _e_of_a(cosmo, a), jnp.full_like(ln_a, ln_a0), ln_a)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.typing import ArrayLike
+
+from jaxstro.sedphys._checks import FINITE, NON_NEGATIVE, POSITIVE, Args, Domain
 
 __all__ = [
     "calzetti_k",
@@ -17,6 +20,8 @@ __all__ = [
 #: Charlot & Fall (2000): stars younger than this are still in their birth clouds
 BIRTH_CLOUD_AGE_GYR = 0.01
 CALZETTI_RV = 4.05
+_WAVE_WHAT = "wavelength [Angstrom] > 0"
+Z_SOURCE = Domain(0.0, np.inf)  # a source we receive light from
 
 
 def calzetti_k(wave_aa: ArrayLike) -> jax.Array:
@@ -34,8 +39,20 @@ def calzetti_k(wave_aa: ArrayLike) -> jax.Array:
     Returns
     -------
     jax.Array
-        (...) ``k(lambda)`` (dimensionless, ``>= 0``; 4.05 at 5500 A).
+        (...) ``k(lambda)`` (dimensionless, ``>= 0``; 4.05 at 5500 A); NaN where a traced
+        ``wave_aa`` is not ``> 0`` and finite.
+
+    Raises
+    ------
+    ValueError
+        If a concrete ``wave_aa`` is ``<= 0``, NaN or inf.
     """
+    args = Args("calzetti_k")
+    wave_aa = args.arg("wave_aa", wave_aa, POSITIVE, _WAVE_WHAT)
+    return args.guard(_calzetti_k(wave_aa))
+
+
+def _calzetti_k(wave_aa):
     x = 1.0 / (wave_aa * 1e-4)  # inverse micron
     uv = 2.659 * (-2.156 + 1.509 * x - 0.198 * x**2 + 0.011 * x**3) + CALZETTI_RV
     ir = 2.659 * (-1.857 + 1.040 * x) + CALZETTI_RV
@@ -48,17 +65,32 @@ def calzetti_transmission(wave_aa: ArrayLike, av: ArrayLike) -> jax.Array:
     Parameters
     ----------
     wave_aa : ArrayLike
-        (...) rest-frame wavelength [Angstrom].
+        (...) rest-frame wavelength [Angstrom], ``> 0``.
     av : ArrayLike
-        V-band attenuation A_V [mag], a scalar (or broadcasting with ``wave_aa``).
+        V-band attenuation A_V [mag], ``>= 0`` (finite); a scalar or broadcasting with
+        ``wave_aa``.
 
     Returns
     -------
     jax.Array
         (...) transmitted fraction ``10**(-0.4 A_lambda)`` with
-        ``A_lambda = av k(lambda) / 4.05`` (dimensionless).
+        ``A_lambda = av k(lambda) / 4.05`` (dimensionless, in (0, 1]); NaN where a traced
+        argument lies outside its range.
+
+    Raises
+    ------
+    ValueError
+        If a concrete ``wave_aa`` is ``<= 0`` or ``av < 0`` (dust does not brighten), or
+        either is NaN or inf.
     """
-    a_lambda = av * calzetti_k(wave_aa) / CALZETTI_RV
+    args = Args("calzetti_transmission")
+    wave_aa = args.arg("wave_aa", wave_aa, POSITIVE, _WAVE_WHAT)
+    av = args.arg("av", av, NON_NEGATIVE, "V-band attenuation [mag] >= 0")
+    return args.guard(_calzetti_transmission(wave_aa, av))
+
+
+def _calzetti_transmission(wave_aa, av):
+    a_lambda = av * _calzetti_k(wave_aa) / CALZETTI_RV
     return 10.0 ** (-0.4 * a_lambda)
 
 
@@ -70,15 +102,29 @@ def power_law_tau(wave_aa: ArrayLike, tau_v: ArrayLike, slope: ArrayLike) -> jax
     wave_aa : ArrayLike
         (...) rest-frame wavelength [Angstrom], ``> 0``.
     tau_v : ArrayLike
-        Optical depth at 5500 A (dimensionless).
+        Optical depth at 5500 A (dimensionless), ``>= 0``.
     slope : ArrayLike
-        Power-law index (dimensionless).
+        Power-law index (dimensionless), finite.
 
     Returns
     -------
     jax.Array
-        (...) optical depth (dimensionless), the broadcast shape of the inputs.
+        (...) optical depth (dimensionless, ``>= 0``), the broadcast shape of the inputs;
+        NaN where a traced argument lies outside its range.
+
+    Raises
+    ------
+    ValueError
+        If a concrete ``wave_aa <= 0``, ``tau_v < 0`` or any argument is NaN or inf.
     """
+    args = Args("power_law_tau")
+    wave_aa = args.arg("wave_aa", wave_aa, POSITIVE, _WAVE_WHAT)
+    tau_v = args.arg("tau_v", tau_v, NON_NEGATIVE, "optical depth >= 0")
+    slope = args.arg("slope", slope, FINITE, "power-law index")
+    return args.guard(_power_law_tau(wave_aa, tau_v, slope))
+
+
+def _power_law_tau(wave_aa, tau_v, slope):
     return tau_v * (wave_aa / 5500.0) ** slope
 
 
@@ -99,15 +145,28 @@ def igm_transmission_madau(wave_obs_aa: ArrayLike, z: ArrayLike) -> jax.Array:
     Parameters
     ----------
     wave_obs_aa : ArrayLike
-        (n_wave,) observed-frame wavelength [Angstrom].
+        (n_wave,) observed-frame wavelength [Angstrom], ``> 0``.
     z : ArrayLike
-        Scalar source redshift (dimensionless), ``>= 0``.
+        Scalar source redshift (dimensionless), finite and ``>= 0``.
 
     Returns
     -------
     jax.Array
-        (n_wave,) transmitted fraction (dimensionless, in (0, 1]).
+        (n_wave,) transmitted fraction (dimensionless, in (0, 1]); NaN where a traced
+        argument lies outside its range.
+
+    Raises
+    ------
+    ValueError
+        If a concrete ``wave_obs_aa <= 0`` or ``z < 0``, or either is NaN or inf.
     """
+    args = Args("igm_transmission_madau")
+    wave_obs_aa = args.arg("wave_obs_aa", wave_obs_aa, POSITIVE, _WAVE_WHAT)
+    z = args.arg("z", z, Z_SOURCE, "source redshift >= 0")
+    return args.guard(_igm_transmission_madau(wave_obs_aa, z))
+
+
+def _igm_transmission_madau(wave_obs_aa, z):
     lam = jnp.asarray(wave_obs_aa)
     tau = jnp.zeros_like(lam)
     for a_j, lam_j in zip(_MADAU_A, _MADAU_LAM, strict=True):

@@ -10,6 +10,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
+from jaxstro.sedphys._checks import Args, Domain, as_float, is_traced, nan_if_invalid
+
 __all__ = ["Filter", "load_filters", "photometry_matrix", "ab_mag", "AB_ZERO_JY"]
 
 AB_ZERO_JY = 3631.0
@@ -61,12 +63,26 @@ def load_filters(names: str | Iterable[str]) -> tuple[Filter, ...]:
     Raises
     ------
     ValueError
-        If speclite does not know a name.
+        If ``names`` is empty, an entry is not a string, or speclite does not know a name.
     """
     import speclite.filters
 
     if isinstance(names, str):
         names = [names]
+    try:
+        names = list(names)
+    except TypeError:
+        raise ValueError(
+            f"filters: expected a speclite name or a sequence of them; got {names!r}"
+        ) from None
+    if not names:
+        raise ValueError(
+            "filters: no filter names given (an empty sequence); pass e.g. "
+            "('sdss2010-g', 'sdss2010-r')"
+        )
+    bad = [n for n in names if not isinstance(n, str)]
+    if bad:
+        raise ValueError(f"filters: every filter name must be a string; got {bad[0]!r}")
     out = []
     for name in names:
         try:
@@ -124,8 +140,51 @@ def photometry_matrix(wave_obs_aa: ArrayLike, filters: Sequence[Filter]) -> np.n
     -------
     np.ndarray or jax.Array
         (n_filter, n_wave) weights (each row sums to 1) mapping f_nu [maggies] on
-        ``wave_obs_aa`` to band fluxes [maggies]; numpy for numpy input.
+        ``wave_obs_aa`` to band fluxes [maggies]; numpy for numpy input; all NaN if a traced
+        ``wave_obs_aa`` is not positive, finite and strictly increasing.
+
+    Raises
+    ------
+    ValueError
+        If ``filters`` is empty or holds something other than ``Filter`` curves, or
+        ``wave_obs_aa`` is not 1-D with ``n_wave >= 2``, or a concrete ``wave_obs_aa`` is not
+        positive, finite and strictly increasing.
     """
+    if isinstance(filters, Filter) or isinstance(filters, str):
+        raise ValueError(
+            "photometry_matrix: filters must be a sequence of Filter curves "
+            f"(load_filters(...)); got a single {type(filters).__name__}"
+        )
+    filters = tuple(filters)
+    if not filters or not all(isinstance(f, Filter) for f in filters):
+        raise ValueError(
+            "photometry_matrix: filters must be a non-empty sequence of Filter curves "
+            f"(load_filters(...)); got {filters!r:.80}"
+        )
+    if jnp.ndim(wave_obs_aa) != 1 or jnp.shape(wave_obs_aa)[0] < 2:
+        raise ValueError(
+            f"photometry_matrix: wave_obs_aa must be 1-D with >= 2 points; got shape "
+            f"{jnp.shape(wave_obs_aa)}"
+        )
+    if not is_traced(wave_obs_aa):
+        w = np.asarray(wave_obs_aa, np.float64)
+        if not (np.all(np.isfinite(w)) and w[0] > 0 and np.all(np.diff(w) > 0)):
+            raise ValueError(
+                "photometry_matrix: wave_obs_aa [Angstrom] must be positive, finite and "
+                f"strictly increasing; got {np.array2string(w[:6], precision=5)}..."
+            )
+        if not isinstance(wave_obs_aa, np.ndarray):
+            wave_obs_aa = as_float(wave_obs_aa)
+        return _photometry_matrix(wave_obs_aa, filters)
+    wave_obs_aa = as_float(wave_obs_aa)
+    d = jnp.diff(wave_obs_aa)
+    ok = jnp.all(jnp.isfinite(wave_obs_aa)) & (wave_obs_aa[0] > 0) & jnp.all(d > 0)
+    safe = jnp.where(ok, wave_obs_aa, jnp.linspace(1.0, 2.0, wave_obs_aa.shape[0]))
+    out = _photometry_matrix(safe, filters)
+    return nan_if_invalid(ok, out, value=jnp.sum(wave_obs_aa))
+
+
+def _photometry_matrix(wave_obs_aa, filters):
     xp = np if isinstance(wave_obs_aa, np.ndarray) else jnp
     rows = [
         _matrix_row(xp, wave_obs_aa, xp.asarray(f.wave_aa), xp.asarray(f.response)) for f in filters
@@ -144,6 +203,18 @@ def ab_mag(maggies: ArrayLike) -> jax.Array:
     Returns
     -------
     jax.Array
-        (...) AB magnitude [mag] (NaN for negative, inf for zero flux).
+        (...) AB magnitude [mag] (+inf for zero flux); NaN where a traced ``maggies`` is
+        negative, NaN or inf.
+
+    Raises
+    ------
+    ValueError
+        If a concrete ``maggies`` is negative, NaN or inf (a magnitude is undefined there;
+        asinh magnitudes handle noisy negative fluxes).
     """
-    return -2.5 * jnp.log10(maggies)
+    args = Args("ab_mag")
+    maggies = args.arg("maggies", maggies, _MAGGIES, "flux density [maggies] >= 0")
+    return args.guard(-2.5 * jnp.log10(maggies))
+
+
+_MAGGIES = Domain(0.0, np.inf)

@@ -13,31 +13,32 @@ import numpy as np
 from jax.typing import ArrayLike
 
 from jaxstro.sedphys._checks import nan_if_invalid
-from jaxstro.sedphys._cosmo import MPC_CM, PLANCK18, Cosmology, age_at_z_gyr
-from jaxstro.sedphys._cosmo import luminosity_distance_mpc as _dl_mpc
-from jaxstro.sedphys._dust import (
-    BIRTH_CLOUD_AGE_GYR,
-    calzetti_transmission,
-    igm_transmission_madau,
-    power_law_tau,
+from jaxstro.sedphys._cosmo import MPC_CM, PLANCK18, Cosmology, _age, _as_float, age_at_z_gyr
+from jaxstro.sedphys._cosmo import _luminosity as _dl_mpc
+from jaxstro.sedphys._dust import BIRTH_CLOUD_AGE_GYR
+from jaxstro.sedphys._dust import _calzetti_transmission as calzetti_transmission
+from jaxstro.sedphys._dust import _igm_transmission_madau as igm_transmission_madau
+from jaxstro.sedphys._dust import _power_law_tau as power_law_tau
+from jaxstro.sedphys._filters import (
+    AB_ZERO_JY,
+    Filter,
+    _photometry_matrix,
+    load_filters,
+    photometry_matrix,
 )
-from jaxstro.sedphys._filters import AB_ZERO_JY, Filter, load_filters, photometry_matrix
 from jaxstro.sedphys._params import Fixed, ParamSpec
-from jaxstro.sedphys._sfh import (
-    age_bin_masses,
-    age_bin_masses_from_nodes,
-    make_age_bins,
-    make_time_table,
-    mass_weighted_age_gyr,
-    metallicity_weights,
-    nonparametric_bin_masses,
-    sfr_averaged,
-    sfr_constant,
-    sfr_delayed_tau,
-    sfr_double_power_law,
-    sfr_double_power_law_log_t,
-    sfr_lognormal,
-)
+from jaxstro.sedphys._sfh import _age_bin_masses_from_nodes as age_bin_masses_from_nodes
+from jaxstro.sedphys._sfh import _make_time_table as make_time_table
+from jaxstro.sedphys._sfh import _mass_weighted_age_gyr as mass_weighted_age_gyr
+from jaxstro.sedphys._sfh import _metallicity_weights as metallicity_weights
+from jaxstro.sedphys._sfh import _nonparametric_bin_masses as nonparametric_bin_masses
+from jaxstro.sedphys._sfh import _sfr_averaged as sfr_averaged
+from jaxstro.sedphys._sfh import _sfr_constant as sfr_constant
+from jaxstro.sedphys._sfh import _sfr_delayed_tau as sfr_delayed_tau
+from jaxstro.sedphys._sfh import _sfr_double_power_law as sfr_double_power_law
+from jaxstro.sedphys._sfh import _sfr_double_power_law_log_t as sfr_double_power_law_log_t
+from jaxstro.sedphys._sfh import _sfr_lognormal as sfr_lognormal
+from jaxstro.sedphys._sfh import make_age_bins
 from jaxstro.sedphys._ssp import SSPGrid
 
 __all__ = ["Observation", "Spectrum", "SEDModel", "model_param_names", "Z_SUN", "L_SUN_ERG_S"]
@@ -425,7 +426,7 @@ class SEDModel:
 
     def _log_flux_scale(self, z):
         """ln of (1 + z) L_sun / (4 pi d_L^2) / 3631 Jy: L_nu [L_sun/Hz] -> f_nu [maggies]."""
-        d_l = jnp.maximum(_dl_mpc(z, self.cosmology), TEN_PC_MPC) * MPC_CM
+        d_l = jnp.maximum(_dl_mpc(_as_float(z), self.cosmology), TEN_PC_MPC) * MPC_CM
         return (
             jnp.log1p(z)
             + np.log(L_SUN_ERG_S / (4.0 * np.pi * AB_ZERO_JY * JY_CGS))
@@ -436,9 +437,9 @@ class SEDModel:
         if self._fixed_z:
             return self._z_consts
         wave_obs = self._wave * (1.0 + z)
-        t_obs = age_at_z_gyr(z, self.cosmology)
+        t_obs = _age(z, self.cosmology)  # z is in range here (the model's stand-in)
         igm = igm_transmission_madau(wave_obs, z) if self.igm else jnp.ones_like(wave_obs)
-        w = photometry_matrix(wave_obs[self._phot], self.filters)
+        w = _photometry_matrix(wave_obs[self._phot], self.filters)
         return _ZConsts(
             wave_obs,
             w * igm[self._phot],
@@ -496,7 +497,7 @@ class SEDModel:
             )
             masses = age_bin_masses_from_nodes(sfr_nodes, zc.table)
         else:
-            masses = age_bin_masses(fn, zc.table)
+            masses = age_bin_masses_from_nodes(fn(zc.table.nodes_gyr), zc.table)
         if norm is None:
             return masses, fn
         scale = 10.0 ** p["log_mass_formed"] / jnp.sum(masses)

@@ -23,6 +23,7 @@ to 100; steeper bursts need n_table >= 4096 (slopes 300) or >= 16384 (slopes 100
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -30,6 +31,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
+
+from jaxstro.sedphys._checks import FINITE, NON_NEGATIVE, POSITIVE, Args, as_float, is_traced
 
 __all__ = [
     "AgeBins",
@@ -50,6 +53,21 @@ __all__ = [
 ]
 
 YR_PER_GYR = 1e9
+_LN10 = math.log(10.0)  # a Python float (a numpy scalar would promote float32 to float64)
+_T_WHAT = "cosmic time [Gyr], finite; the SFR is 0 before the start"
+
+
+def _check_table(func: str, name: str, x) -> np.ndarray | None:
+    """A concrete 1-D table must be finite and strictly increasing (traced ones pass)."""
+    if is_traced(x):
+        return None
+    a = np.asarray(x, dtype=np.float64)
+    if a.ndim != 1 or a.size < 1 or not np.all(np.isfinite(a)) or np.any(np.diff(a) <= 0):
+        raise ValueError(
+            f"{func}: {name} must be a finite, strictly increasing 1-D array; got shape "
+            f"{a.shape}, values {np.array2string(a.ravel()[:6], precision=4)}"
+        )
+    return a
 
 
 class AgeBins(NamedTuple):
@@ -76,8 +94,15 @@ def make_age_bins(lg_age_gyr: ArrayLike) -> AgeBins:
     -------
     AgeBins
         (n_age + 1,) lookback-time edges [Gyr].
+
+    Raises
+    ------
+    ValueError
+        If ``lg_age_gyr`` is traced, not 1-D, not finite or not strictly increasing.
     """
-    lg = np.asarray(lg_age_gyr, np.float64)
+    if is_traced(lg_age_gyr):
+        raise ValueError("make_age_bins: lg_age_gyr must be concrete (a table, not traced)")
+    lg = _check_table("make_age_bins", "lg_age_gyr", lg_age_gyr)
     mid = 10.0 ** (0.5 * (lg[1:] + lg[:-1]))
     return AgeBins(jnp.asarray(np.concatenate([[0.0], mid, [np.inf]])))
 
@@ -134,8 +159,33 @@ def make_time_table(bins: AgeBins, t_obs_gyr: ArrayLike, *, n_table: int = 1024)
     Returns
     -------
     TimeTable
-        ``n_node = n_age + 2 + 2 (n_table // 2)`` nodes (for ``n_table >= 4``).
+        ``n_node = n_age + 2 + 2 (n_table // 2)`` nodes (for ``n_table >= 4``); with a traced
+        ``t_obs_gyr`` outside (0, inf), NaN times.
+
+    Raises
+    ------
+    ValueError
+        If ``bins`` is not an ``AgeBins``, ``n_table`` is not an integer ``>= 4``, or a
+        concrete ``t_obs_gyr`` is not finite and ``> 0``.
     """
+    if not isinstance(bins, AgeBins):
+        raise ValueError(f"make_time_table: bins must be AgeBins; got {type(bins).__name__}")
+    if isinstance(n_table, bool) or not isinstance(n_table, int | np.integer) or n_table < 4:
+        raise ValueError(f"make_time_table: n_table must be an integer >= 4; got {n_table!r}")
+    args = Args("make_time_table")
+    t_obs_gyr = args.arg("t_obs_gyr", t_obs_gyr, POSITIVE, "age of the universe [Gyr] > 0")
+    table = _make_time_table(bins, t_obs_gyr, n_table=int(n_table))
+    if not args.oks:  # concrete and in range
+        return table
+    return table._replace(
+        t_gyr=args.guard(table.t_gyr),
+        nodes_gyr=args.guard(table.nodes_gyr),
+        log_nodes=args.guard(table.log_nodes),
+        width_gyr=args.guard(table.width_gyr),
+    )
+
+
+def _make_time_table(bins: AgeBins, t_obs_gyr, *, n_table: int = 1024) -> TimeTable:
     xp = jnp if isinstance(t_obs_gyr, jax.Array) else np
     if xp is np:
         t_obs_gyr = float(t_obs_gyr)
@@ -182,10 +232,34 @@ def sfr_double_power_law(
     Returns
     -------
     jax.Array
-        (...) SFR [M_sun/yr], the broadcast shape of the inputs.
+        (...) SFR [M_sun/yr], the broadcast shape of the inputs; NaN where a traced argument
+        lies outside its range.
+
+    Raises
+    ------
+    ValueError
+        If a concrete argument is NaN or inf, or ``tau_gyr``, ``alpha`` or ``beta`` is
+        ``<= 0``.
     """
+    args = Args("sfr_double_power_law")
+    t_gyr = args.arg("t_gyr", t_gyr, FINITE, _T_WHAT)
+    rest = _dpl_args(args, log_peak_sfr, tau_gyr, alpha, beta)
+    return args.guard(_sfr_double_power_law(t_gyr, *rest))
+
+
+def _dpl_args(args, log_peak_sfr, tau_gyr, alpha, beta):
+    return (
+        args.arg("log_peak_sfr", log_peak_sfr, FINITE, "log10 SFR [log10 M_sun/yr]"),
+        args.arg("tau_gyr", tau_gyr, POSITIVE, "turnover time [Gyr] > 0"),
+        args.arg("alpha", alpha, POSITIVE, "falling slope > 0"),
+        args.arg("beta", beta, POSITIVE, "rising slope > 0"),
+    )
+
+
+def _sfr_double_power_law(t_gyr, log_peak_sfr, tau_gyr, alpha, beta):
+    t_gyr = jnp.asarray(t_gyr)
     log_t = jnp.log(jnp.maximum(t_gyr, 1e-30))
-    sfr = sfr_double_power_law_log_t(log_t, log_peak_sfr, tau_gyr, alpha, beta)
+    sfr = _sfr_double_power_law_log_t(log_t, log_peak_sfr, tau_gyr, alpha, beta)
     return jnp.where(t_gyr > 0, sfr, 0.0)
 
 
@@ -208,11 +282,23 @@ def sfr_double_power_law_log_t(
     Returns
     -------
     jax.Array
-        (...) SFR [M_sun/yr].
+        (...) SFR [M_sun/yr]; NaN where a traced argument lies outside its range.
+
+    Raises
+    ------
+    ValueError
+        As ``sfr_double_power_law`` (``log_t`` must be finite).
     """
+    args = Args("sfr_double_power_law_log_t")
+    log_t = args.arg("log_t", log_t, FINITE, "ln cosmic time [ln Gyr]")
+    rest = _dpl_args(args, log_peak_sfr, tau_gyr, alpha, beta)
+    return args.guard(_sfr_double_power_law_log_t(log_t, *rest))
+
+
+def _sfr_double_power_law_log_t(log_t, log_peak_sfr, tau_gyr, alpha, beta):
     lr = log_t - jnp.log(tau_gyr)
     log_denom = jnp.logaddexp(alpha * lr, -beta * lr)
-    return jnp.exp(log_peak_sfr * np.log(10.0) - log_denom)
+    return jnp.exp(log_peak_sfr * _LN10 - log_denom)
 
 
 def sfr_delayed_tau(t_gyr: ArrayLike, tau_gyr: ArrayLike, t_start_gyr: ArrayLike) -> jax.Array:
@@ -231,8 +317,21 @@ def sfr_delayed_tau(t_gyr: ArrayLike, tau_gyr: ArrayLike, t_start_gyr: ArrayLike
     -------
     jax.Array
         (...) relative SFR (dimensionless, peak ``1/e`` at ``t = t_start + tau``; 0 before
-        ``t_start``).
+        ``t_start``); NaN where a traced argument lies outside its range.
+
+    Raises
+    ------
+    ValueError
+        If a concrete argument is NaN or inf, or ``tau_gyr <= 0``.
     """
+    args = Args("sfr_delayed_tau")
+    t_gyr = args.arg("t_gyr", t_gyr, FINITE, _T_WHAT)
+    tau_gyr = args.arg("tau_gyr", tau_gyr, POSITIVE, "e-folding time [Gyr] > 0")
+    t_start_gyr = args.arg("t_start_gyr", t_start_gyr, FINITE, "start time [Gyr]")
+    return args.guard(_sfr_delayed_tau(t_gyr, tau_gyr, t_start_gyr))
+
+
+def _sfr_delayed_tau(t_gyr, tau_gyr, t_start_gyr):
     dt = jnp.maximum(t_gyr - t_start_gyr, 0.0)
     return dt / tau_gyr * jnp.exp(-dt / tau_gyr)
 
@@ -250,9 +349,23 @@ def sfr_constant(t_gyr: ArrayLike, t_start_gyr: ArrayLike) -> jax.Array:
     Returns
     -------
     jax.Array
-        (...) relative SFR (dimensionless, 0 or 1).
+        (...) relative SFR (dimensionless, 0 or 1), in the floating dtype of the inputs; NaN
+        where a traced argument is NaN or inf.
+
+    Raises
+    ------
+    ValueError
+        If a concrete argument is NaN or inf.
     """
-    return jnp.where(t_gyr > t_start_gyr, 1.0, 0.0)
+    args = Args("sfr_constant")
+    t_gyr = args.arg("t_gyr", t_gyr, FINITE, _T_WHAT)
+    t_start_gyr = args.arg("t_start_gyr", t_start_gyr, FINITE, "start time [Gyr]")
+    return args.guard(_sfr_constant(t_gyr, t_start_gyr))
+
+
+def _sfr_constant(t_gyr, t_start_gyr):
+    dtype = jnp.result_type(t_gyr, t_start_gyr, float)
+    return jnp.where(t_gyr > t_start_gyr, jnp.ones((), dtype), jnp.zeros((), dtype))
 
 
 def sfr_lognormal(t_gyr: ArrayLike, t0_gyr: ArrayLike, sigma: ArrayLike) -> jax.Array:
@@ -271,8 +384,23 @@ def sfr_lognormal(t_gyr: ArrayLike, t0_gyr: ArrayLike, sigma: ArrayLike) -> jax.
     Returns
     -------
     jax.Array
-        (...) relative SFR [1/Gyr] (0 for ``t <= 0``).
+        (...) relative SFR [1/Gyr] (0 for ``t <= 0``); NaN where a traced argument lies
+        outside its range.
+
+    Raises
+    ------
+    ValueError
+        If a concrete argument is NaN or inf, or ``t0_gyr`` or ``sigma`` is ``<= 0``.
     """
+    args = Args("sfr_lognormal")
+    t_gyr = args.arg("t_gyr", t_gyr, FINITE, _T_WHAT)
+    t0_gyr = args.arg("t0_gyr", t0_gyr, POSITIVE, "location [Gyr] > 0")
+    sigma = args.arg("sigma", sigma, POSITIVE, "width in ln t > 0")
+    return args.guard(_sfr_lognormal(t_gyr, t0_gyr, sigma))
+
+
+def _sfr_lognormal(t_gyr, t0_gyr, sigma):
+    t_gyr = jnp.asarray(t_gyr)
     t = jnp.maximum(t_gyr, 1e-12)
     return jnp.where(t_gyr > 0, jnp.exp(-0.5 * (jnp.log(t / t0_gyr) / sigma) ** 2) / t, 0.0)
 
@@ -299,8 +427,19 @@ def age_bin_masses(sfr_fn: Callable[[jax.Array], jax.Array], table: TimeTable) -
     Returns
     -------
     jax.Array
-        (n_age,) masses formed [M_sun], youngest bin first.
+        (n_age,) masses formed [M_sun], youngest bin first; all NaN if a traced SFR is
+        negative or not finite at some node.
+
+    Raises
+    ------
+    ValueError
+        If ``table`` is not a ``TimeTable``, ``sfr_fn`` is not callable, or a concrete SFR
+        is negative or not finite at some node.
     """
+    if not callable(sfr_fn):
+        raise ValueError(f"age_bin_masses: sfr_fn must be callable; got {type(sfr_fn).__name__}")
+    if not isinstance(table, TimeTable):
+        raise ValueError(f"age_bin_masses: table must be a TimeTable; got {type(table).__name__}")
     return age_bin_masses_from_nodes(sfr_fn(table.nodes_gyr), table)
 
 
@@ -317,8 +456,30 @@ def age_bin_masses_from_nodes(sfr_nodes: ArrayLike, table: TimeTable) -> jax.Arr
     Returns
     -------
     jax.Array
-        (n_age,) masses formed [M_sun], youngest bin first.
+        (n_age,) masses formed [M_sun], youngest bin first; all NaN if a traced SFR is
+        negative or not finite at some node.
+
+    Raises
+    ------
+    ValueError
+        If ``table`` is not a ``TimeTable``, ``sfr_nodes`` does not have the shape of
+        ``table.nodes_gyr``, or a concrete SFR is negative or not finite.
     """
+    if not isinstance(table, TimeTable):
+        raise ValueError(
+            f"age_bin_masses_from_nodes: table must be a TimeTable; got {type(table).__name__}"
+        )
+    if jnp.shape(sfr_nodes) != jnp.shape(table.nodes_gyr):
+        raise ValueError(
+            f"age_bin_masses_from_nodes: sfr_nodes has shape {jnp.shape(sfr_nodes)}; expected "
+            f"table.nodes_gyr's {jnp.shape(table.nodes_gyr)}"
+        )
+    args = Args("age_bin_masses_from_nodes")
+    sfr_nodes = args.arg("sfr_nodes", sfr_nodes, NON_NEGATIVE, "SFR [M_sun/yr] >= 0")
+    return args.guard(_age_bin_masses_from_nodes(jnp.asarray(sfr_nodes), table))
+
+
+def _age_bin_masses_from_nodes(sfr_nodes, table):
     # 2-point Gauss-Legendre on every segment between table nodes (exact for cubics)
     # the 2-point Gauss-Legendre weights are (0.5, 0.5): written out, not as a numpy constant
     # (a module-level numpy array is converted once and then reused as float64 even when x64
@@ -350,8 +511,37 @@ def nonparametric_bin_masses(
     Returns
     -------
     jax.Array
-        (n_age,) masses formed [M_sun], youngest bin first.
+        (n_age,) masses formed [M_sun], youngest bin first; NaN where a traced argument lies
+        outside its range.
+
+    Raises
+    ------
+    ValueError
+        If ``bins`` is not ``AgeBins``, ``sfh_edges_gyr`` does not increase strictly from 0
+        with ``n_bin + 1`` entries, or a concrete SFR is negative or not finite or
+        ``t_obs_gyr`` is not finite and ``> 0``.
     """
+    if not isinstance(bins, AgeBins):
+        raise ValueError(
+            f"nonparametric_bin_masses: bins must be AgeBins; got {type(bins).__name__}"
+        )
+    e = _check_table("nonparametric_bin_masses", "sfh_edges_gyr", sfh_edges_gyr)
+    if jnp.ndim(sfr_per_bin) != 1 or jnp.shape(sfh_edges_gyr) != (jnp.shape(sfr_per_bin)[0] + 1,):
+        raise ValueError(
+            f"nonparametric_bin_masses: sfr_per_bin {jnp.shape(sfr_per_bin)} and "
+            f"sfh_edges_gyr {jnp.shape(sfh_edges_gyr)} must be (n_bin,) and (n_bin + 1,)"
+        )
+    if e is not None and e[0] != 0:
+        raise ValueError(f"nonparametric_bin_masses: sfh_edges_gyr must start at 0; got {e[0]}")
+    args = Args("nonparametric_bin_masses")
+    sfr_per_bin = args.arg("sfr_per_bin", sfr_per_bin, NON_NEGATIVE, "SFR [M_sun/yr] >= 0")
+    t_obs_gyr = args.arg("t_obs_gyr", t_obs_gyr, POSITIVE, "age of the universe [Gyr] > 0")
+    sfh_edges_gyr = as_float(sfh_edges_gyr)
+    masses = _nonparametric_bin_masses(sfr_per_bin, sfh_edges_gyr, bins, t_obs_gyr)
+    return args.guard(masses)
+
+
+def _nonparametric_bin_masses(sfr_per_bin, sfh_edges_gyr, bins, t_obs_gyr):
     lo, hi = _bin_limits(bins, t_obs_gyr)
     e = jnp.minimum(jnp.asarray(sfh_edges_gyr), t_obs_gyr)
     overlap = jnp.clip(
@@ -379,8 +569,28 @@ def metallicity_weights(
     Returns
     -------
     jax.Array
-        (n_met,) weights (dimensionless, sum 1; all 1 for a single-metallicity grid).
+        (n_met,) weights (dimensionless, sum 1; all 1 for a single-metallicity grid); NaN
+        where a traced ``lgmet`` or ``lgmet_scatter`` lies outside its range.
+
+    Raises
+    ------
+    ValueError
+        If a concrete ``lgmet_grid`` is not finite and strictly increasing, a concrete
+        ``lgmet`` is NaN or inf, or ``lgmet_scatter`` is not finite and ``> 0``.
     """
+    _check_table("metallicity_weights", "lgmet_grid", lgmet_grid)
+    if jnp.ndim(lgmet) != 0 or jnp.ndim(lgmet_scatter) != 0:
+        raise ValueError(
+            f"metallicity_weights: lgmet {jnp.shape(lgmet)} and lgmet_scatter "
+            f"{jnp.shape(lgmet_scatter)} must be scalars (jax.vmap for a batch)"
+        )
+    args = Args("metallicity_weights")
+    lgmet = args.arg("lgmet", lgmet, FINITE, "mean log10 Z [dex]")
+    scatter = args.arg("lgmet_scatter", lgmet_scatter, POSITIVE, "width [dex] > 0")
+    return args.guard(_metallicity_weights(as_float(lgmet_grid), lgmet, scatter))
+
+
+def _metallicity_weights(lgmet_grid, lgmet, lgmet_scatter):
     g = jnp.asarray(lgmet_grid)
     if g.shape[0] == 1:
         return jnp.ones_like(g)
@@ -414,12 +624,31 @@ def sfr_averaged(
     Returns
     -------
     jax.Array
-        Scalar mean SFR [M_sun/yr].
+        Scalar mean SFR [M_sun/yr]; NaN where a traced ``t_obs_gyr`` or ``window_gyr`` lies
+        outside (0, inf).
+
+    Raises
+    ------
+    ValueError
+        If ``sfr_fn`` is not callable, ``n_nodes`` is not a positive integer, or a concrete
+        ``t_obs_gyr`` or ``window_gyr`` is not finite and ``> 0``.
     """
+    if not callable(sfr_fn):
+        raise ValueError(f"sfr_averaged: sfr_fn must be callable; got {type(sfr_fn).__name__}")
+    if isinstance(n_nodes, bool) or not isinstance(n_nodes, int | np.integer) or n_nodes < 1:
+        raise ValueError(f"sfr_averaged: n_nodes must be an integer >= 1; got {n_nodes!r}")
+    args = Args("sfr_averaged")
+    t_obs_gyr = args.arg("t_obs_gyr", t_obs_gyr, POSITIVE, "age of the universe [Gyr] > 0")
+    window_gyr = args.arg("window_gyr", window_gyr, POSITIVE, "window [Gyr] > 0")
+    return args.guard(_sfr_averaged(sfr_fn, t_obs_gyr, window_gyr, n_nodes=n_nodes))
+
+
+def _sfr_averaged(sfr_fn, t_obs_gyr, window_gyr, *, n_nodes=16):
     x, w = np.polynomial.legendre.leggauss(n_nodes)
     width = jnp.minimum(window_gyr, t_obs_gyr)
-    tau = 0.5 * (x + 1.0) * width
-    return jnp.sum(0.5 * w * sfr_fn(t_obs_gyr - tau)) * width / window_gyr
+    dtype = width.dtype
+    tau = 0.5 * (jnp.asarray(x, dtype) + 1.0) * width
+    return jnp.sum(0.5 * jnp.asarray(w, dtype) * sfr_fn(t_obs_gyr - tau)) * width / window_gyr
 
 
 def mass_weighted_age_gyr(masses: ArrayLike, bins: AgeBins, t_obs_gyr: ArrayLike) -> jax.Array:
@@ -438,7 +667,28 @@ def mass_weighted_age_gyr(masses: ArrayLike, bins: AgeBins, t_obs_gyr: ArrayLike
     Returns
     -------
     jax.Array
-        Scalar mass-weighted age [Gyr].
+        Scalar mass-weighted age [Gyr] (NaN if no mass formed); NaN where a traced argument
+        lies outside its range.
+
+    Raises
+    ------
+    ValueError
+        If ``bins`` is not ``AgeBins``, ``masses`` does not have one entry per bin, or a
+        concrete mass is negative or not finite, or ``t_obs_gyr`` is not finite and ``> 0``.
     """
+    if not isinstance(bins, AgeBins):
+        raise ValueError(f"mass_weighted_age_gyr: bins must be AgeBins; got {type(bins).__name__}")
+    if jnp.shape(masses) != (jnp.shape(bins.edges_gyr)[0] - 1,):
+        raise ValueError(
+            f"mass_weighted_age_gyr: masses has shape {jnp.shape(masses)}; expected "
+            f"(n_age,) = ({jnp.shape(bins.edges_gyr)[0] - 1},)"
+        )
+    args = Args("mass_weighted_age_gyr")
+    masses = args.arg("masses", masses, NON_NEGATIVE, "mass formed [M_sun] >= 0")
+    t_obs_gyr = args.arg("t_obs_gyr", t_obs_gyr, POSITIVE, "age of the universe [Gyr] > 0")
+    return args.guard(_mass_weighted_age_gyr(jnp.asarray(masses), bins, t_obs_gyr))
+
+
+def _mass_weighted_age_gyr(masses, bins, t_obs_gyr):
     lo, hi = _bin_limits(bins, t_obs_gyr)
     return jnp.sum(masses * 0.5 * (lo + hi)) / jnp.sum(masses)
