@@ -227,27 +227,33 @@ class RotationOperator:
             _check_scalar(x, name)
         self._check_concrete(vsini_kms, u1, u2)
         dtype = jnp.result_type(spectrum, vsini_kms, u1, u2)
-        spectrum = spectrum.astype(dtype)
-        vsini, u1, u2 = (jnp.asarray(x, dtype) for x in (vsini_kms, u1, u2))
-        ok_v = (vsini >= 0) & (vsini <= self.vsini_max_kms)
-        ok_ld = ld_ok(u1, u2)
-        kern = self.kernel_weights(
-            stand_in(ok_v, vsini, 0.0), stand_in(ok_ld, u1, 0.0), stand_in(ok_ld, u2, 0.0)
-        )
-        out = convolve_same(spectrum, kern, edge=self.edge)
-        message = (
-            f"(vsini_kms, u1, u2) out of range (0 <= vsini_kms <= {self.vsini_max_kms:g}; "
-            "u1 >= 0, u1 + 2 u2 >= 0, u1 + u2 <= 1): {value}"
-        )
-        return nan_if_invalid(
-            ok_v & ok_ld,
-            out,
-            value=jnp.stack([vsini, u1, u2]),
-            checked=self.checked,
-            message=message,
+        return _rotate(
+            self, spectrum.astype(dtype), *(jnp.asarray(x, dtype) for x in (vsini_kms, u1, u2))
         )
 
     __call__ = apply
+
+
+@jax.jit
+def _rotate(op, spectrum, vsini, u1, u2):
+    """The guarded rotation, one compiled program (eager calls compile once, not per op)."""
+    ok_v = (vsini >= 0) & (vsini <= op.vsini_max_kms)
+    ok_ld = ld_ok(u1, u2)
+    kern = op.kernel_weights(
+        stand_in(ok_v, vsini, 0.0), stand_in(ok_ld, u1, 0.0), stand_in(ok_ld, u2, 0.0)
+    )
+    out = convolve_same(spectrum, kern, edge=op.edge)
+    message = (
+        f"(vsini_kms, u1, u2) out of range (0 <= vsini_kms <= {op.vsini_max_kms:g}; "
+        "u1 >= 0, u1 + 2 u2 >= 0, u1 + u2 <= 1): {value}"
+    )
+    return nan_if_invalid(
+        ok_v & ok_ld,
+        out,
+        value=jnp.stack([vsini, u1, u2]),
+        checked=op.checked,
+        message=message,
+    )
 
 
 def prepare_rotation(
@@ -435,18 +441,22 @@ class InstrumentalProfile:
                     "would be truncated); prepare one with a lower resolving_power_min"
                 )
         dtype = jnp.result_type(spectrum, resolving_power)
-        spectrum = spectrum.astype(dtype)
-        rp = jnp.asarray(resolving_power, dtype)
-        ok = (rp >= self.resolving_power_min) & jnp.isfinite(rp)
-        kern = self.kernel_weights(stand_in(ok, rp, self.resolving_power_min))
-        out = convolve_same(spectrum, kern, edge=self.edge)
-        message = (
-            f"resolving_power below resolving_power_min={self.resolving_power_min:g} "
-            "(or not finite): {value}"
-        )
-        return nan_if_invalid(ok, out, value=rp, checked=self.checked, message=message)
+        return _instrument(self, spectrum.astype(dtype), jnp.asarray(resolving_power, dtype))
 
     __call__ = apply
+
+
+@jax.jit
+def _instrument(op, spectrum, rp):
+    """The guarded instrumental profile, one compiled program."""
+    ok = (rp >= op.resolving_power_min) & jnp.isfinite(rp)
+    kern = op.kernel_weights(stand_in(ok, rp, op.resolving_power_min))
+    out = convolve_same(spectrum, kern, edge=op.edge)
+    message = (
+        f"resolving_power below resolving_power_min={op.resolving_power_min:g} "
+        "(or not finite): {value}"
+    )
+    return nan_if_invalid(ok, out, value=rp, checked=op.checked, message=message)
 
 
 def prepare_instrumental_profile(
