@@ -1,0 +1,56 @@
+"""The Planck function as pi B_nu per unit wavenumber, the source function of the solvers."""
+
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+from jax.typing import ArrayLike
+
+from jaxstro.rtransfer._checks import as_float, check_positive, float_dtype
+from jaxstro.rtransfer._constants import constant_set
+
+__all__ = ["planck_pi_b"]
+
+
+def planck_pi_b(t_k: ArrayLike, nu_cm1: ArrayLike, *, constants: str = "codata2018") -> jax.Array:
+    """pi B_nu(T) per unit wavenumber [erg s^-1 cm^-2 (cm^-1)^-1].
+
+    pi B = 2 pi h c^2 nu^3 / (exp(h c nu / k_B T) - 1), evaluated as
+    ``exp(log(2 pi h c^2 nu^3) - x) / (-expm1(-x))`` with x = hc nu / k_B T, so it neither
+    overflows nor loses precision for x >> 1 (Wien) or x << 1 (Rayleigh-Jeans), in float32 too.
+    This is the flux of a blackbody, the unit of ExoJAX's ``piBarr``.
+
+    Parameters
+    ----------
+    t_k : ArrayLike
+        (...) temperatures [K], > 0; broadcast against ``nu_cm1`` (use ``t[:, None]`` for a
+        (n_layers, n_grid) source matrix).
+    nu_cm1 : ArrayLike
+        (...) wavenumbers [cm^-1], > 0.
+    constants : str
+        "codata2018" (exact SI h, k_B; default) or "exojax" (CODATA 2014, as ExoJAX: pi B
+        larger by 2-4e-6 relative in the near infrared).
+
+    Returns
+    -------
+    jax.Array
+        pi B_nu [erg s^-1 cm^-2 (cm^-1)^-1], broadcast shape.
+
+    Raises
+    ------
+    ValueError
+        If a concrete temperature or wavenumber is not finite and positive.
+    """
+    c = constant_set(constants)
+    check_positive("t_k", t_k, " [K]")
+    check_positive("nu_cm1", nu_cm1, " [cm^-1]")
+    dt = float_dtype(t_k, nu_cm1)
+    t, nu = as_float(t_k, dt), as_float(nu_cm1, dt)
+    return _pi_b(t, nu, c["hc_over_k"], c["two_pi_hc2"])
+
+
+def _pi_b(t, nu, hc_over_k, two_pi_hc2):
+    x = (hc_over_k / t) * nu
+    return jnp.exp(math.log(two_pi_hc2) + 3.0 * jnp.log(nu) - x) / (-jnp.expm1(-x))
