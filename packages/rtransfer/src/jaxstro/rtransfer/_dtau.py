@@ -319,9 +319,13 @@ def dtau_cia_layer(
         (n_grid,) optical depth; NaN for a traced out-of-range input.
     """
     c = constant_set(constants)
-    for name, v, u in (("p_bar", p_bar, " [bar]"), ("dp_bar", dp_bar, " [bar]"),
-                       ("t_k", t_k, " [K]"), ("mmw", mmw, " [amu]"),
-                       ("gravity_cgs", gravity_cgs, " [cm s^-2]")):
+    for name, v, u in (
+        ("p_bar", p_bar, " [bar]"),
+        ("dp_bar", dp_bar, " [bar]"),
+        ("t_k", t_k, " [K]"),
+        ("mmw", mmw, " [amu]"),
+        ("gravity_cgs", gravity_cgs, " [cm s^-2]"),
+    ):
         check_positive(name, v, u)
     _check_fraction("vmr1", vmr1)
     _check_fraction("vmr2", vmr2)
@@ -332,8 +336,12 @@ def dtau_cia_layer(
     ok = (p > 0) & (dp > 0) & (t > 0) & (mu > 0) & (g > 0)
     ok = ok & (x1 >= 0) & (x1 <= 1) & (x2 >= 0) & (x2 <= 1)
     lf = _cia_log_factor(
-        stand_in(ok, p, 1.0), stand_in(ok, dp, 0.1), stand_in(ok, t, 1000.0),
-        stand_in(ok, mu, 2.3), stand_in(ok, g, 1000.0), c,
+        stand_in(ok, p, 1.0),
+        stand_in(ok, dp, 0.1),
+        stand_in(ok, t, 1000.0),
+        stand_in(ok, mu, 2.3),
+        stand_in(ok, g, 1000.0),
+        c,
     )
     out = x1 * x2 * jnp.exp(as_float(log_coeff, dt) + lf)
     return nan_if_invalid(ok, out, value=p + dp + t + x1 + x2 + mu + g)

@@ -88,9 +88,7 @@ def _check_method(method, nstream):
         raise ValueError(f"method must be one of {EMISSION_METHODS}; got {method!r}")
     if method == "fbased2st":
         if nstream not in (None, 2):
-            raise ValueError(
-                f"nstream must be 2 (or None) for method='fbased2st'; got {nstream!r}"
-            )
+            raise ValueError(f"nstream must be 2 (or None) for method='fbased2st'; got {nstream!r}")
         return 2
     nstream = 8 if nstream is None else nstream
     gauss_legendre_mu(nstream)
@@ -544,4 +542,3 @@ def contribution_function(
     if normalize:
         cf = cf / jnp.sum(cf, axis=0, keepdims=True)
     return cf
-

@@ -60,8 +60,11 @@ def plot_contribution_function(
         raise ImportError(
             "plot_contribution_function needs matplotlib: pip install 'jaxstro-rtransfer[plot]'"
         ) from exc
-    units = {"cm-1": (1.0, "wavenumber [cm$^{-1}$]"), "um": (1.0e4, "wavelength [$\\mu$m]"),
-             "AA": (1.0e8, "wavelength [$\\AA$]")}
+    units = {
+        "cm-1": (1.0, "wavenumber [cm$^{-1}$]"),
+        "um": (1.0e4, "wavelength [$\\mu$m]"),
+        "AA": (1.0e8, "wavelength [$\\AA$]"),
+    }
     if x_unit not in units:
         raise ValueError(f"x_unit must be one of {tuple(units)}; got {x_unit!r}")
     c = np.asarray(cf, dtype=np.float64)

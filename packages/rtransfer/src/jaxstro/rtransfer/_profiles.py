@@ -193,11 +193,7 @@ def free_temperature(
     m = _natural_spline_second_derivatives(xk, yk)
     a, b = 1.0 - w, w
     hi = h[i]
-    return (
-        a * yk[i]
-        + b * yk[i + 1]
-        + ((a**3 - a) * m[i] + (b**3 - b) * m[i + 1]) * hi**2 / 6.0
-    )
+    return a * yk[i] + b * yk[i + 1] + ((a**3 - a) * m[i] + (b**3 - b) * m[i + 1]) * hi**2 / 6.0
 
 
 def _natural_spline_second_derivatives(x, y):

@@ -107,9 +107,7 @@ def _prepare(dtau, radii):
     return d, r_btm, z_b, h, ok_d & ok_g
 
 
-def chord_optical_depth(
-    dtau: ArrayLike, radii: AtmosphereRadii, *, at: str = "lower"
-) -> jax.Array:
+def chord_optical_depth(dtau: ArrayLike, radii: AtmosphereRadii, *, at: str = "lower") -> jax.Array:
     """Slant (chord) optical depth of rays grazing each layer, through spherical shells.
 
     Parameters
@@ -198,9 +196,7 @@ def transit_radius(
         non-finite.
     """
     if integration not in TRANSIT_INTEGRATIONS:
-        raise ValueError(
-            f"integration must be one of {TRANSIT_INTEGRATIONS}; got {integration!r}"
-        )
+        raise ValueError(f"integration must be one of {TRANSIT_INTEGRATIONS}; got {integration!r}")
     d, r_btm, z_b, h, ok = _prepare(dtau, radii)
     dr2 = _delta_r2(d, r_btm, z_b, h, integration)
     # R_p = r_N + dr2 / (r_N + R_p): the effective height without cancellation
