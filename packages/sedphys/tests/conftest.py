@@ -24,3 +24,21 @@ def dpl_spec():
 # the package's standard setup (one definition, shared with the examples and benchmarks)
 TRUTH = sp.default_truth()
 UGRIZ = sp.SDSS_UGRIZ
+
+
+def wide_spec(names):
+    """Wide priors inside each parameter's physical domain (redshift fixed at 0.1)."""
+    wide = {
+        "logzsol": sp.Uniform(-2.0, 0.5),
+        "age_gyr": sp.Uniform(0.01, 12.0),
+        "av": sp.Uniform(0.0, 5.0),
+        "tau_gyr": sp.Uniform(0.01, 20.0),
+        "t0_gyr": sp.Uniform(0.01, 20.0),
+        "sigma_ln_t": sp.Uniform(0.01, 5.0),
+    }
+    return sp.ParamSpec(
+        {
+            n: sp.Fixed(0.1) if n == "redshift" else wide.get(n, sp.Uniform(-5.0, 20.0))
+            for n in names
+        }
+    )

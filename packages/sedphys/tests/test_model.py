@@ -3,7 +3,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 import reference_sed as ref
-from conftest import TRUTH, UGRIZ
+from conftest import TRUTH, UGRIZ, wide_spec
 
 from jaxstro import sedphys as sp
 
@@ -116,9 +116,7 @@ def test_float32_path(ssp, dpl_spec):
 def test_other_sfhs_and_calzetti(ssp, sfh, extra):
     names = sp.model_param_names(sfh, "calzetti", n_bins=4)
     p = {**extra, "logzsol": -0.2, "av": 0.5}
-    spec = sp.ParamSpec(
-        {n: (sp.Fixed(0.1) if n == "redshift" else sp.Uniform(-5.0, 20.0)) for n in names}
-    )
+    spec = wide_spec(names)
     kw = {"sfh_edges_gyr": [0.0, 0.1, 1.0, 5.0, 13.0]} if sfh == "nonparametric" else {}
     model = sp.SEDModel(spec, ssp, sp.Observation(UGRIZ), sfh=sfh, dust="calzetti", **kw)
     d = model.derived(p)
@@ -135,7 +133,12 @@ def test_other_sfhs_and_calzetti(ssp, sfh, extra):
 def test_nonparametric_sfr_ratios(ssp):
     names = sp.model_param_names("nonparametric", "none", n_bins=3)
     spec = sp.ParamSpec(
-        {n: (sp.Fixed(0.1) if n == "redshift" else sp.StudentT(2.0, 0.0, 0.3)) for n in names}
+        {
+            n: (sp.Fixed(0.1) if n == "redshift" else sp.StudentT(2.0, 0.0, 0.3))
+            for n in names
+            if n != "logzsol"
+        }
+        | {"logzsol": sp.Uniform(-2.0, 0.5)}
     )
     model = sp.SEDModel(
         spec,

@@ -3,7 +3,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 import reference_sed as ref
-from conftest import TRUTH, UGRIZ
+from conftest import TRUTH, UGRIZ, wide_spec
 from jax.test_util import check_grads
 from scipy import integrate, stats
 
@@ -176,9 +176,7 @@ def test_model_normalisation_against_quad(ssp):
     ]
     for sfh, extra, sfr_np, rtol_sfr, rtol_age in cases:
         names = sp.model_param_names(sfh, "none")
-        spec = sp.ParamSpec(
-            {n: (sp.Fixed(0.1) if n == "redshift" else sp.Uniform(-5.0, 20.0)) for n in names}
-        )
+        spec = wide_spec(names)
         model = sp.SEDModel(spec, ssp, sp.Observation(UGRIZ[:1]), sfh=sfh, dust="none")
         d = jax.jit(model.derived)({**extra, "log_mass_formed": 10.0, "logzsol": -0.2})
         kinks = [t_obs - extra["age_gyr"]] if "age_gyr" in extra else None

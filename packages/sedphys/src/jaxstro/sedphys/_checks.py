@@ -108,7 +108,11 @@ class Domain:
 
     def contains_interval(self, lo: float, hi: float) -> bool:
         """Whether the closed interval [lo, hi] lies inside (the support of a prior)."""
-        return bool(self.contains(np.float64(lo), np) and self.contains(np.float64(hi), np))
+        # an infinite end of a support (Normal, StudentT) is not a value: it is accepted where
+        # the domain is unbounded on that side
+        lo_ok = (lo == -np.inf and self.lo == -np.inf) or bool(self.contains(np.float64(lo), np))
+        hi_ok = (hi == np.inf and self.hi == np.inf) or bool(self.contains(np.float64(hi), np))
+        return lo_ok and hi_ok
 
     def safe(self) -> float:
         """A finite value inside the interval (the stand-in for out-of-range values)."""

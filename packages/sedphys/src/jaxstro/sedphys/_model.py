@@ -12,7 +12,14 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from jaxstro.sedphys._checks import nan_if_invalid
+from jaxstro.sedphys._checks import (
+    FINITE,
+    NON_NEGATIVE,
+    POSITIVE,
+    Domain,
+    is_traced,
+    nan_if_invalid,
+)
 from jaxstro.sedphys._cosmo import MPC_CM, PLANCK18, Cosmology, _age, _as_float, age_at_z_gyr
 from jaxstro.sedphys._cosmo import _luminosity as _dl_mpc
 from jaxstro.sedphys._dust import BIRTH_CLOUD_AGE_GYR
@@ -56,6 +63,24 @@ SFH_PARAMS = {
     "lognormal": ("log_mass_formed", "t0_gyr", "sigma_ln_t"),
     "nonparametric": ("log_mass_formed",),  # + log_sfr_ratio_1 .. n_bin-1
 }
+#: physical domain of each parameter (a prior's support must lie inside it); logzsol's and
+#: age_gyr's depend on the SSP grid and the redshift prior (``SEDModel._domain``)
+PARAM_DOMAINS = {
+    "log_peak_sfr": (FINITE, "log10 SFR normalisation [log10 M_sun/yr]"),
+    "log_mass_formed": (FINITE, "log10 mass formed [log10 M_sun]"),
+    "tau_gyr": (POSITIVE, "SFH time scale [Gyr] > 0"),
+    "alpha": (POSITIVE, "falling slope > 0"),
+    "beta": (POSITIVE, "rising slope > 0"),
+    "t0_gyr": (POSITIVE, "log-normal location [Gyr] > 0"),
+    "sigma_ln_t": (POSITIVE, "log-normal width > 0"),
+    "log_sfr_ratio": (FINITE, "log10 SFR ratio of neighbouring bins"),
+    "tau_bc": (NON_NEGATIVE, "birth-cloud optical depth >= 0"),
+    "tau_diff": (NON_NEGATIVE, "diffuse-dust optical depth >= 0"),
+    "dust_slope": (FINITE, "dust power-law slope"),
+    "av": (NON_NEGATIVE, "V-band attenuation [mag] >= 0"),
+    "redshift": (NON_NEGATIVE, "redshift >= 0"),
+}
+
 DUST_PARAMS = {
     "charlot_fall": ("tau_bc", "tau_diff", "dust_slope"),
     "calzetti": ("av",),
@@ -309,6 +334,17 @@ class SEDModel:
             raise ValueError(f"spec must be a ParamSpec; got {type(spec).__name__}")
         if not isinstance(ssp, SSPGrid):
             raise ValueError(f"ssp must be an SSPGrid (load_ssp()); got {type(ssp).__name__}")
+        if not isinstance(observation, Observation):
+            raise ValueError(
+                f"observation must be an Observation; got {type(observation).__name__}"
+            )
+        if isinstance(observation.filters, str):
+            raise ValueError(
+                f"observation.filters is the string {observation.filters!r}; pass a tuple of "
+                f"speclite names, e.g. ({observation.filters!r},)"
+            )
+        if isinstance(n_table, bool) or not isinstance(n_table, int | np.integer) or n_table < 4:
+            raise ValueError(f"n_table must be an integer >= 4; got {n_table!r}")
         n_bins = None
         if sfh == "nonparametric":
             if sfh_edges_gyr is None:
@@ -329,14 +365,15 @@ class SEDModel:
                 f"spec: missing parameters {missing}, unexpected parameters {extra}; "
                 f"sfh={sfh!r}, dust={dust!r} need {list(required)}"
             )
-        if not lgmet_scatter > 0:
-            raise ValueError(f"lgmet_scatter must be > 0 dex; got {lgmet_scatter}")
+        if not (np.isfinite(lgmet_scatter) and lgmet_scatter > 0):
+            raise ValueError(f"lgmet_scatter must be finite and > 0 dex; got {lgmet_scatter}")
         z_lo, z_hi = spec.priors["redshift"].support
         if z_lo < 0:
             raise ValueError(
                 f"redshift: the prior {spec.priors['redshift']!r} allows redshift {z_lo} < 0; "
                 "redshift must be >= 0 (0 gives absolute magnitudes at 10 pc)"
             )
+        self._check_domains(spec, ssp, z_lo, cosmology)
         self._sfh_edges_t = tuple(float(v) for v in e) if n_bins else None
         self.spec, self.checked = spec, False
         self.sfh, self.dust, self.igm = sfh, dust, bool(igm)
@@ -358,11 +395,21 @@ class SEDModel:
                     f"{wave[-1] * (1 + z_lo):.0f} A)"
                 )
         if observation.maggies is not None:
-            m, e = np.asarray(observation.maggies), np.asarray(observation.maggies_err)
-            if m.shape[-1] != len(filters) or e.shape != m.shape or np.any(e <= 0):
+            m = np.asarray(observation.maggies, dtype=np.float64)
+            e = np.asarray(
+                np.nan if observation.maggies_err is None else observation.maggies_err,
+                dtype=np.float64,
+            )
+            if (
+                m.ndim == 0
+                or m.shape[-1] != len(filters)
+                or e.shape != m.shape
+                or not np.all(np.isfinite(m))
+                or not np.all(np.isfinite(e) & (e > 0))
+            ):
                 raise ValueError(
                     f"observation: maggies {m.shape} and maggies_err {e.shape} must both end "
-                    f"in n_filter = {len(filters)}, with errors > 0"
+                    f"in n_filter = {len(filters)}, be finite, with errors > 0"
                 )
             self._maggies, self._maggies_err = jnp.asarray(m), jnp.asarray(e)
         else:
@@ -395,6 +442,32 @@ class SEDModel:
         if self._fixed_z:
             z = float(spec.priors["redshift"].value)
             self._z_consts = self._redshift_consts_numpy(z, filters, wave)
+
+    @staticmethod
+    def _domain(name: str, ssp: SSPGrid, z_lo: float, cosmology) -> tuple[Domain, str]:
+        """Physical domain of parameter ``name`` and its description."""
+        if name == "logzsol":
+            g = np.asarray(ssp.lgmet, np.float64) - math.log10(Z_SUN)
+            return Domain(g[0], g[-1]), "log10 Z/Z_sun within the SSP grid's metallicities"
+        if name == "age_gyr":
+            t_max = float(age_at_z_gyr(z_lo, cosmology))
+            return (
+                Domain(0.0, t_max, lo_open=True),
+                f"time since the SFH began [Gyr], > 0 and <= the age of the universe at the "
+                f"redshift prior's lowest z = {z_lo:g}",
+            )
+        key = "log_sfr_ratio" if name.startswith("log_sfr_ratio_") else name
+        return PARAM_DOMAINS[key]
+
+    def _check_domains(self, spec, ssp, z_lo, cosmology):
+        for name, prior in spec.priors.items():
+            domain, what = self._domain(name, ssp, z_lo, cosmology)
+            lo, hi = prior.support
+            if not domain.contains_interval(lo, hi):
+                raise ValueError(
+                    f"spec: the prior {prior!r} of {name!r} allows values in [{lo:g}, {hi:g}], "
+                    f"outside its physical domain {domain!r} ({what})"
+                )
 
     def _split_flux(self, flux):
         n_met, _, n_wave = flux.shape
@@ -733,7 +806,21 @@ class SEDModel:
         self.spec.check(params)
         self.spec.check_scalars(params)
         ok, safe = self.spec.support_mask(params)
-        return ok, self.spec.complete(safe)
+        p = self.spec.complete(safe)
+        if "age_gyr" in p and not self._fixed_z:
+            # the SFH cannot begin before the Big Bang: age_gyr <= t_obs(z), a joint condition
+            # (with a fixed redshift the prior's support already ensures it)
+            t_obs = _age(_as_float(p["redshift"]), self.cosmology)
+            ok_age = p["age_gyr"] <= t_obs
+            given = self.spec.complete(params)
+            if not is_traced(given["age_gyr"], given["redshift"]) and not bool(ok_age):
+                raise ValueError(
+                    f"params: age_gyr = {float(given['age_gyr']):g} exceeds the age of the "
+                    f"universe {float(t_obs):.4g} Gyr at redshift {float(given['redshift']):g}"
+                )
+            ok = ok & ok_age
+            p["age_gyr"] = jnp.where(ok_age, p["age_gyr"], 0.5 * t_obs)
+        return ok, p
 
     def _guard(self, ok, params, out):
         names = self.spec.free_params

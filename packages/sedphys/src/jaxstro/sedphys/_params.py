@@ -324,7 +324,33 @@ def _stand_in_value(prior) -> float:
     if isinstance(prior, Fixed):
         return float(prior.value)
     lo, hi = prior.support
+    if isinstance(prior, TruncatedNormal):  # bounds may be infinite
+        return min(max(float(prior.loc), lo), hi)
     return math.sqrt(lo * hi) if isinstance(prior, LogUniform) else 0.5 * (lo + hi)
+
+
+def _prior_problem(prior) -> str | None:
+    """Why a prior's parameters are invalid (None if they are fine)."""
+    vals = [float(v) for v in prior]
+    if isinstance(prior, TruncatedNormal):
+        if not all(math.isfinite(v) for v in vals[:2]) or any(math.isnan(v) for v in vals[2:]):
+            return "loc and scale must be finite, low and high not NaN"
+    elif not all(math.isfinite(v) for v in vals):
+        return "its parameters must be finite"
+    if isinstance(prior, Uniform | LogUniform | TruncatedNormal) and not prior.low < prior.high:
+        return "low < high is needed (use Fixed for a single value)"
+    if isinstance(prior, LogUniform) and not prior.low > 0:
+        return "LogUniform needs 0 < low"
+    if isinstance(prior, Normal | TruncatedNormal | StudentT) and not prior.scale > 0:
+        return "scale > 0 is needed"
+    if isinstance(prior, StudentT) and not prior.df > 0:
+        return "df > 0 is needed"
+    if isinstance(prior, TruncatedNormal):
+        try:
+            prior._log_norm()
+        except ValueError:
+            return "[low, high] holds no probability of the untruncated Gaussian (in float64)"
+    return None
 
 
 def _is_tracer(x) -> bool:
@@ -350,20 +376,26 @@ class ParamSpec:
     Raises
     ------
     ValueError
-        If a prior is of another type or has an empty support (``low > high``, or
-        ``low <= 0`` for ``LogUniform``).
+        If a name is not a string, a prior is of another type, or its parameters are invalid:
+        not finite (``TruncatedNormal`` bounds may be infinite), an empty or single-point
+        support (``low >= high``: use ``Fixed``), ``low <= 0`` for ``LogUniform``,
+        ``scale <= 0`` or ``df <= 0``, or a truncation interval holding no probability.
     """
 
     def __init__(self, priors: Mapping[str, object]):
+        if not isinstance(priors, Mapping):
+            raise ValueError(f"ParamSpec: priors must be a mapping; got {type(priors).__name__}")
         for name, prior in priors.items():
+            if not isinstance(name, str):
+                raise ValueError(f"ParamSpec: parameter names must be strings; got {name!r}")
             if not isinstance(prior, _PRIORS):
                 raise ValueError(
                     f"ParamSpec: prior of {name!r} is {prior!r}; accepted: "
                     f"{', '.join(p.__name__ for p in _PRIORS)}"
                 )
-            lo, hi = prior.support
-            if not lo <= hi or (isinstance(prior, LogUniform) and lo <= 0):
-                raise ValueError(f"ParamSpec: prior of {name!r} has an empty support {lo, hi}")
+            problem = _prior_problem(prior)
+            if problem:
+                raise ValueError(f"ParamSpec: prior {prior!r} of {name!r} is invalid: {problem}")
         self.priors = dict(priors)
 
     def __repr__(self):
