@@ -6,6 +6,12 @@ file must have the file's column count, the columns used must be numbers in thei
 every problem is a ``DataFileError`` naming the file and line. This module selects the files
 (one of ``X`` / ``X.bz2`` per file), joins states to transitions, computes intensities at
 296 K, assigns broadening per line and caches.
+
+Why not radis' ``exomolapi.read_states`` / ``read_trans``: they read with a whitespace CSV
+parser that fills a missing column from the next one (a ``.states`` row one column short put J
+into g and halved the line strengths with no warning, issue 10 #4), and do not report file and
+line. Correctness, not speed, is the reason (the CO sample reads in 0.022 s without cache,
+median of 5, ``read_exomol(path, cache=False)``).
 """
 
 from __future__ import annotations
