@@ -10,7 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from jaxstro.specops._checks import is_traced
+from jaxstro.specops._checks import is_traced, nan_if_invalid, stand_in
 from jaxstro.specops._kernels import as_float
 from jaxstro.specops._resample import Resampler
 
@@ -32,6 +32,31 @@ def _poly_projector(n: int, degree: int) -> np.ndarray:
     x = np.linspace(-1.0, 1.0, n)
     q, _ = np.linalg.qr(np.polynomial.legendre.legvander(x, degree))
     return q
+
+
+def _check_int(value, name: str, lo: int, hi: int, *, odd: bool = False) -> int:
+    """``value`` as an int in [lo, hi] (odd if asked), else ValueError naming ``name``."""
+    what = f"an odd integer in [{lo}, {hi}]" if odd else f"an integer in [{lo}, {hi}]"
+    try:
+        ok = float(value) == int(value) and not isinstance(value, bool)
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if ok:
+        v = int(value)
+        ok = lo <= v <= hi and (v % 2 == 1 or not odd)
+    if not ok:
+        raise ValueError(f"{name} must be {what}; got {value!r}")
+    return v
+
+
+def _check_finite(x, name: str) -> None:
+    """Concrete arrays must be finite (NaN marks a masked pixel: remove or fill those first)."""
+    if not is_traced(x) and not bool(np.all(np.isfinite(np.asarray(x)))):
+        bad = int(np.sum(~np.isfinite(np.asarray(x))))
+        raise ValueError(
+            f"{name} holds {bad} non-finite value(s) (NaN/inf); accepted: finite values "
+            "(remove or fill masked pixels first)"
+        )
 
 
 def _running_median(y: jax.Array, window: int) -> jax.Array:
@@ -84,6 +109,7 @@ def high_pass(
         For an unknown method/mode or an out-of-range degree/window.
     """
     y = as_float(spectrum)
+    _check_finite(y, "spectrum")
     if method not in FILTERS:
         raise ValueError(f"method must be one of {FILTERS}; got {method!r}")
     if mode not in MODES:
@@ -92,19 +118,19 @@ def high_pass(
     if n < 2:
         raise ValueError(f"spectrum must have >= 2 pixels along its last axis; got {y.shape}")
     if method == "polynomial":
-        if int(degree) != degree or not 0 <= degree < n:
-            raise ValueError(f"degree must be an integer in [0, {n - 1}]; got {degree!r}")
-        q = jnp.asarray(_poly_projector(n, int(degree)), y.dtype)
+        q = jnp.asarray(_poly_projector(n, _check_int(degree, "degree", 0, n - 1)), y.dtype)
         trend = (y @ q) @ q.T
     else:
-        if int(window) != window or window % 2 == 0 or not 3 <= window <= n:
-            raise ValueError(f"window must be an odd integer in [3, {n}]; got {window!r}")
-        trend = _running_median(y, int(window))
+        if n < 3:
+            raise ValueError(f"spectrum must have >= 3 pixels for method='median'; got {y.shape}")
+        trend = _running_median(y, _check_int(window, "window", 3, n, odd=True))
     return y / trend if mode == "divide" else y - trend
 
 
 def _check_pair(data, model):
     data, model = as_float(data), as_float(model)
+    _check_finite(data, "data")
+    _check_finite(model, "model")
     if data.ndim < 1 or data.shape[-1] < 2:
         raise ValueError(f"data must have >= 2 pixels along its last axis; got {data.shape}")
     if model.shape[-1:] != data.shape[-1:]:
@@ -142,16 +168,24 @@ def cross_correlation(data: ArrayLike, model: ArrayLike) -> jax.Array:
     Returns
     -------
     jax.Array
-        (...) correlation coefficients in [-1, 1].
+        (...) correlation coefficients in [-1, 1] (NaN where data or model is constant: the
+        coefficient is undefined).
 
     Raises
     ------
     ValueError
-        If the last axes differ or hold < 2 pixels.
+        If the last axes differ or hold < 2 pixels, or concrete data or model are not finite.
     """
     data, model = _check_pair(data, model)
     sf2, sg2, r, _ = _moments(data, model)
     return r / jnp.sqrt(sf2 * sg2)
+
+
+def _concrete_scalar_check(x, name: str, ok, accepted: str) -> None:
+    if not is_traced(x):
+        v = np.asarray(x, dtype=np.float64)
+        if not bool(np.all(ok(v))):
+            raise ValueError(f"{name}={v!r} is out of range; accepted: {accepted}")
 
 
 def ccf_to_loglike(
@@ -165,22 +199,55 @@ def ccf_to_loglike(
     Parameters
     ----------
     ccf : ArrayLike
-        (...) correlation coefficients ``C``.
+        (...) correlation coefficients ``C``, ``|C| <= 1`` (plus 16 rounding units of the
+        dtype, for a ``C`` computed as exactly 1).
     sf2, sg2 : ArrayLike
-        (...) data and model variances (mean-subtracted, divided by N).
+        (...) data and model variances (mean-subtracted, divided by N; same units squared),
+        ``>= 0``.
     n_pix : int
-        Pixels per spectrum ``N``.
+        Pixels per spectrum ``N >= 2``.
     scale : ArrayLike
-        Model scale factor ``a`` (default 1).
+        Finite model scale factor ``a`` (default 1).
 
     Returns
     -------
     jax.Array
-        (...) log-likelihoods.
+        (...) log-likelihoods; NaN where traced inputs are out of range.
+
+    Raises
+    ------
+    ValueError
+        For concrete out-of-range (or non-finite) ``ccf``, ``sf2``, ``sg2``, ``scale`` or a
+        non-integer ``n_pix < 2``.
     """
-    c = as_float(ccf)
-    a = jnp.asarray(scale, c.dtype)
-    return -0.5 * n_pix * jnp.log(sf2 + a * a * sg2 - 2.0 * a * jnp.sqrt(sf2 * sg2) * c)
+    n = _check_int(n_pix, "n_pix", 2, 2**62)
+    c, sf2, sg2 = as_float(ccf), as_float(sf2), as_float(sg2)
+    dtype = jnp.result_type(c, sf2, sg2, scale)
+    c, sf2, sg2 = c.astype(dtype), sf2.astype(dtype), sg2.astype(dtype)
+    tol = 1.0 + 16.0 * float(jnp.finfo(dtype).eps)
+    _concrete_scalar_check(
+        c, "ccf", lambda v: np.isfinite(v) & (np.abs(v) <= tol), f"finite, |ccf| <= {tol:.17g}"
+    )
+    for x, name in ((sf2, "sf2"), (sg2, "sg2")):
+        _concrete_scalar_check(x, name, lambda v: np.isfinite(v) & (v >= 0), "finite, >= 0")
+    _concrete_scalar_check(scale, "scale", np.isfinite, "finite")
+    a = jnp.asarray(scale, dtype)
+    shape = jnp.broadcast_shapes(c.shape, sf2.shape, sg2.shape, a.shape)
+    c, sf2, sg2, a = (jnp.broadcast_to(x, shape) for x in (c, sf2, sg2, a))
+    ok = (
+        (jnp.abs(c) <= tol)
+        & (sf2 >= 0)
+        & (sg2 >= 0)
+        & jnp.isfinite(c)
+        & jnp.isfinite(sf2)
+        & jnp.isfinite(sg2)
+        & jnp.isfinite(a)
+    )
+    cs = jnp.clip(stand_in(ok, c, 0.0), -1.0, 1.0)
+    f2, g2, aa = stand_in(ok, sf2, 1.0), stand_in(ok, sg2, 1.0), stand_in(ok, a, 1.0)
+    arg = f2 + aa * aa * g2 - 2.0 * aa * jnp.sqrt(f2 * g2) * cs
+    out = -0.5 * n * jnp.log(arg)
+    return nan_if_invalid(ok, out, value=jnp.stack([c, sf2, sg2, a], axis=-1))
 
 
 def brogi_line_loglike(
@@ -189,37 +256,49 @@ def brogi_line_loglike(
     """Brogi & Line (2019) log-likelihood of a model given high-pass filtered data.
 
     ``log L = -N / 2 log(s_f^2 - 2 a R + a^2 s_g^2)`` per spectrum (order x exposure), summed
-    over the leading axes unless ``per_spectrum``.
+    over the leading axes unless ``per_spectrum``. The bracket equals the mean squared
+    residual ``sum (f - a g)^2 / N`` of the mean-subtracted data ``f`` and model ``g``, which is
+    how it is evaluated (no cancellation between the three terms, never negative).
 
     Parameters
     ----------
     data : ArrayLike
-        (..., n_pix) filtered observed spectra.
+        (..., n_pix) filtered observed spectra (finite).
     model : ArrayLike
-        (..., n_pix) model, shifted and filtered like the data (broadcasts).
+        (..., n_pix) model, shifted and filtered like the data (broadcasts; finite).
     scale : ArrayLike
-        Model scale factor ``a`` (default 1).
+        Finite scalar model scale factor ``a`` (default 1).
     per_spectrum : bool
         Return one value per spectrum instead of the sum.
 
     Returns
     -------
     jax.Array
-        Scalar total (or (...) per spectrum) log-likelihood.
+        Scalar total (or (...) per spectrum) log-likelihood (``+inf`` if data equal ``a``
+        times the model exactly).
 
     Raises
     ------
     ValueError
-        If the last axes differ or hold < 2 pixels.
+        If the last axes differ or hold < 2 pixels, or concrete data, model or scale are
+        not finite.
 
     References
     ----------
     Brogi, M. & Line, M. R. (2019), AJ 157, 114.
     """
     data, model = _check_pair(data, model)
-    sf2, sg2, r, n = _moments(data, model)
-    a = jnp.asarray(scale, jnp.result_type(sf2))
-    logl = -0.5 * n * jnp.log(sf2 - 2.0 * a * r + a * a * sg2)
+    if np.ndim(scale) != 0:
+        raise ValueError(f"scale must be a scalar; got shape {np.shape(scale)}")
+    _concrete_scalar_check(scale, "scale", np.isfinite, "finite")
+    dtype = jnp.result_type(data, model, scale)
+    data, model = data.astype(dtype), model.astype(dtype)
+    n = data.shape[-1]
+    f = data - jnp.mean(data, axis=-1, keepdims=True)
+    g = model - jnp.mean(model, axis=-1, keepdims=True)
+    a = jnp.asarray(scale, dtype)
+    resid = f - a * g
+    logl = -0.5 * n * jnp.log(jnp.sum(resid * resid, axis=-1) / n)
     return logl if per_spectrum else jnp.sum(logl)
 
 
