@@ -13,6 +13,7 @@ from jaxstro.infer_utils._checkpoint import (
 )
 from jaxstro.infer_utils._diagnostics import ess_bulk, ess_tail, format_summary, split_rhat, summary
 from jaxstro.infer_utils._laplace import LaplaceResult, laplace, laplace_sample
+from jaxstro.infer_utils._nested import NestedResult, prior_transform, run_nested
 from jaxstro.infer_utils._numpyro import (
     AUTOGUIDES,
     NumpyroMCMCResult,
@@ -47,6 +48,7 @@ __all__ = [
     "LaplaceResult",
     "MinimizeResult",
     "NUTSResult",
+    "NestedResult",
     "NumpyroMCMCResult",
     "OptaxResult",
     "ParamLayout",
@@ -67,6 +69,8 @@ __all__ = [
     "minimize_lbfgs",
     "minimize_optax",
     "model_from_logdensity",
+    "prior_transform",
+    "run_nested",
     "run_numpyro_nuts",
     "run_nuts",
     "run_pathfinder",

@@ -203,9 +203,7 @@ def _build_algo(log_likelihood, unravel, num_inner_steps, num_delete):
     jax.jit,
     static_argnames=("log_likelihood", "unravel", "num_inner_steps", "num_delete"),
 )
-def _ns_chunk(
-    state, dists, key, steps, *, log_likelihood, unravel, num_inner_steps, num_delete
-):
+def _ns_chunk(state, dists, key, steps, *, log_likelihood, unravel, num_inner_steps, num_delete):
     loglik_u, logprior_u = _build_algo(log_likelihood, unravel, num_inner_steps, num_delete)
     algo = blackjax.nss(
         logprior_u,
@@ -272,9 +270,9 @@ def _log_weights(ll, birth, num_volume_samples: int, rng: np.random.Generator) -
 
 @functools.partial(jax.jit, static_argnames=("unravel",))
 def _to_params(all_u, dists, *, unravel):
-    return jax.vmap(
-        lambda u: {k: dists[k].icdf(v).astype(u.dtype) for k, v in unravel(u).items()}
-    )(all_u)
+    return jax.vmap(lambda u: {k: dists[k].icdf(v).astype(u.dtype) for k, v in unravel(u).items()})(
+        all_u
+    )
 
 
 @functools.partial(jax.jit, static_argnums=3)
@@ -425,8 +423,7 @@ def run_nested(
     ll_med = jax.jit(log_likelihood)(x_med)
     if np.shape(ll_med) != ():
         raise ValueError(
-            f"log_likelihood must return a scalar; got shape {np.shape(ll_med)} at the "
-            "prior median"
+            f"log_likelihood must return a scalar; got shape {np.shape(ll_med)} at the prior median"
         )
     ll_med = float(ll_med)
     if math.isnan(ll_med) or ll_med == math.inf:

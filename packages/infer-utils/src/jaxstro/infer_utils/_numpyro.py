@@ -13,6 +13,13 @@ import numpyro.distributions as dist
 import optax
 from numpyro.infer import MCMC, NUTS, SVI, RenyiELBO, Trace_ELBO, autoguide, init_to_value
 
+from jaxstro.infer_utils._checks import (
+    check_bounds,
+    check_count,
+    check_finite_params,
+    float_params,
+)
+
 __all__ = [
     "NumpyroMCMCResult",
     "SVIResult",
@@ -85,6 +92,11 @@ def model_from_logdensity(
             f"bounds has unknown parameter names {unknown}; accepted: {sorted(template)}"
         )
 
+    for name, (lo, hi) in bounds.items():
+        check_bounds(
+            -np.inf if lo is None else lo, np.inf if hi is None else hi, argname=f"bounds[{name!r}]"
+        )
+
     def support(name):
         lo, hi = bounds.get(name, (None, None))
         if lo is not None and hi is not None:
@@ -155,6 +167,15 @@ def run_numpyro_nuts(
         ``samples`` (dict, leaves (chains, draws, ...), the sites' units), ``diverging``
         (chains, draws) and the numpyro ``mcmc`` object.
     """
+    for name, val, lo in [
+        ("num_warmup", num_warmup, 0),
+        ("num_samples", num_samples, 1),
+        ("num_chains", num_chains, 1),
+    ]:
+        check_count(name, val, lo)
+    if not 0.0 < target_accept < 1.0:
+        raise ValueError(f"target_accept must lie in (0, 1); got {target_accept}")
+    init_params = _float_init(init_params)
     kernel = NUTS(
         model,
         target_accept_prob=target_accept,
@@ -176,6 +197,16 @@ def run_numpyro_nuts(
     samples = mcmc.get_samples(group_by_chain=True)
     div = mcmc.get_extra_fields(group_by_chain=True)["diverging"]
     return NumpyroMCMCResult(samples=samples, diverging=div, mcmc=mcmc)
+
+
+def _float_init(init_params):
+    """Initial values as floats (integer starts made numpyro's gradient fail), all finite."""
+    if not init_params:
+        return init_params
+    init_params = float_params(dict(init_params))
+    for k, v in init_params.items():
+        check_finite_params(jnp.ravel(jnp.asarray(v)), argname=f"init_params[{k!r}]")
+    return init_params
 
 
 def _make_guide(model, guide, init_params, guide_kwargs):
@@ -246,8 +277,15 @@ def run_svi(
         Fitted guide ``params``, ``losses`` (num_steps,) [nats], ``samples`` (dict, leading
         (num_samples,) axis, the sites' units) and the ``guide``.
     """
-    if int(num_steps) < 1:
-        raise ValueError(f"num_steps must be a positive integer; got {num_steps}")
+    for name, val in [
+        ("num_steps", num_steps),
+        ("num_particles", num_particles),
+        ("num_samples", num_samples),
+    ]:
+        check_count(name, val, 1)
+    if optimizer is None and not (np.isfinite(learning_rate) and learning_rate > 0):
+        raise ValueError(f"learning_rate must be finite and > 0; got {learning_rate!r}")
+    init_params = _float_init(init_params)
     if loss not in ("elbo", "renyi"):
         raise ValueError(f"loss must be 'elbo' or 'renyi'; got {loss!r}")
     if loss == "renyi" and (not 0 < renyi_alpha < 1 or num_particles < 2):

@@ -25,7 +25,12 @@ from blackjax.adaptation.window_adaptation import build_schedule
 from jax.flatten_util import ravel_pytree
 
 from jaxstro.infer_utils._checkpoint import load_checkpoint, save_checkpoint
-from jaxstro.infer_utils._optimize import check_finite_objective
+from jaxstro.infer_utils._checks import (
+    check_count,
+    check_finite_params,
+    check_finite_start,
+    float_params,
+)
 from jaxstro.infer_utils._params import ParamLayout, make_layout
 
 __all__ = ["NUTSResult", "run_nuts"]
@@ -133,21 +138,26 @@ def run_nuts(
         ("num_chains", num_chains, 1),
         ("chunk_size", chunk_size, 1),
     ]:
-        if int(val) != val or val < lo:
-            raise ValueError(f"{name} must be an integer >= {lo}; got {val!r}")
+        check_count(name, val, lo)
+    check_count("max_num_doublings", max_num_doublings, 1)
+    if not (np.isfinite(init_scale) and init_scale >= 0):
+        raise ValueError(f"init_scale must be finite and >= 0; got {init_scale!r}")
     if not 0.0 < target_accept < 1.0:
         raise ValueError(f"target_accept must lie in (0, 1); got {target_accept}")
 
+    init_params = float_params(init_params)
     layout = make_layout(init_params)
     x0, _ = ravel_pytree(init_params)
+    check_finite_params(x0, names=layout.names)
     dim = int(x0.size)
     logdens_flat = lambda x: logdensity_fn(layout.unravel(x))
     v0, g0 = jax.jit(jax.value_and_grad(logdens_flat))(x0)
-    check_finite_objective(float(v0), g0, what="log density")
+    check_finite_start(v0, g0, what="log density", names=layout.names)
 
     key_init, key_warm, key_samp = jax.random.split(key, 3)
     if chain_inits is not None:
-        positions = jax.vmap(lambda p: ravel_pytree(p)[0])(chain_inits)
+        positions = jax.vmap(lambda p: ravel_pytree(p)[0])(chain_inits).astype(x0.dtype)
+        check_finite_params(positions, argname="chain_inits")
         if positions.shape != (num_chains, dim):
             raise ValueError(
                 f"chain_inits must have a leading axis of num_chains={num_chains}; "

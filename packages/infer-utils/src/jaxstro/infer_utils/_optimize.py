@@ -13,6 +13,13 @@ import optax
 import scipy.optimize
 from jax.flatten_util import ravel_pytree
 
+from jaxstro.infer_utils._checks import (
+    check_count,
+    check_finite_params,
+    check_finite_start,
+    float_params,
+    is_traced,
+)
 from jaxstro.infer_utils._params import ParamLayout, flat_bounds, make_layout
 
 __all__ = [
@@ -20,7 +27,6 @@ __all__ = [
     "OptaxResult",
     "minimize_lbfgs",
     "minimize_optax",
-    "check_finite_objective",
 ]
 
 
@@ -45,21 +51,6 @@ class OptaxResult(NamedTuple):
     losses: jax.Array  # (num_steps,) objective before each update
     trajectory: Any  # pytree, leaves (num_steps, ...): parameters before each update
     opt_state: Any
-
-
-def check_finite_objective(value, grad_flat, *, what: str = "objective") -> None:
-    """Raise ValueError if the objective or its gradient at the start is not finite."""
-    if not np.isfinite(value):
-        raise ValueError(
-            f"{what} is not finite at the initial parameters (got {value}); "
-            "pass init_params inside the support of the model"
-        )
-    bad = ~np.isfinite(np.asarray(grad_flat))
-    if np.any(bad):
-        raise ValueError(
-            f"gradient of the {what} is not finite at the initial parameters "
-            f"in {int(bad.sum())} of {bad.size} components"
-        )
 
 
 def minimize_lbfgs(
@@ -95,11 +86,15 @@ def minimize_lbfgs(
     Notes
     -----
     The objective is evaluated in the dtype of ``init_params`` (float64 when x64 is enabled);
-    scipy works in float64 on host. Raises ValueError if the initial objective or gradient
-    is not finite.
+    scipy works in float64 on host. Integer parameters are promoted to a floating dtype.
+    Raises ValueError if the initial parameters, objective or gradient are not finite.
     """
+    for name, val in [("maxiter", maxiter), ("maxls", maxls), ("maxcor", maxcor)]:
+        check_count(name, val, 1)
+    init_params = float_params(init_params)
     layout = make_layout(init_params)
     x0_j, _ = ravel_pytree(init_params)
+    check_finite_params(x0_j, names=layout.names)
     dtype = x0_j.dtype
     x0 = np.asarray(x0_j, dtype=np.float64)
 
@@ -115,7 +110,7 @@ def minimize_lbfgs(
         return float(v), np.asarray(g, dtype=np.float64)
 
     v0, g0 = scipy_fun(x0)
-    check_finite_objective(v0, g0)
+    check_finite_start(v0, g0, names=layout.names)
     lo, hi = flat_bounds(bounds, layout)
     if np.any((x0 < lo) | (x0 > hi)):
         idx = np.flatnonzero((x0 < lo) | (x0 > hi))
@@ -204,19 +199,41 @@ def minimize_optax(
         ``params`` after the last update, ``losses`` (num_steps,) objective before each
         update [units of fun], ``trajectory`` (pytree, leaves (num_steps, ...): parameters
         before each update) and the final ``opt_state``.
+
+    Notes
+    -----
+    Integer parameters are promoted to a floating dtype. A start with non-finite parameters,
+    objective or gradient raises ValueError when the call is eager; under ``jit`` / ``vmap``
+    (values unknown at the call) the result of such a start is NaN (``params``, ``losses``
+    and ``trajectory``; per member under ``vmap``).
     """
-    if int(num_steps) < 1:
-        raise ValueError(f"num_steps must be a positive integer; got {num_steps}")
+    num_steps = check_count("num_steps", num_steps, 1)
+    init_params = float_params(init_params)
+    x0, _ = ravel_pytree(init_params)
+    names = make_layout(init_params).names
+    check_finite_params(x0, names=names)
+    if not is_traced(init_params, args):
+        # fail before the loop, as L-BFGS, NUTS and Pathfinder do (one extra compiled call)
+        v0, g0 = jax.jit(jax.value_and_grad(fun))(init_params, *args)
+        check_finite_start(v0, g0, names=names)
 
     def step(carry, _):
         params, state = carry
         loss, grads = jax.value_and_grad(fun)(params, *args)
         updates, state = optimizer.update(grads, state, params)
         new_params = optax.apply_updates(params, updates)
-        return (new_params, state), (loss, params)
+        finite = jnp.isfinite(loss) & jnp.all(jnp.isfinite(ravel_pytree(grads)[0]))
+        return (new_params, state), (loss, params, finite)
 
     state0 = optimizer.init(init_params)
-    (params, state), (losses, traj) = jax.lax.scan(
+    (params, state), (losses, traj, finite) = jax.lax.scan(
         step, (init_params, state0), None, length=num_steps
     )
+    # traced start (under jit / vmap): a non-finite start gives NaN results, never a finite
+    # point reached from an invalid one
+    ok = finite[0]
+    nan_unless_ok = lambda a: jnp.where(ok, a, jnp.asarray(jnp.nan, dtype=a.dtype))
+    params = jax.tree_util.tree_map(nan_unless_ok, params)
+    traj = jax.tree_util.tree_map(nan_unless_ok, traj)
+    losses = nan_unless_ok(losses)
     return OptaxResult(params=params, losses=losses, trajectory=traj, opt_state=state)

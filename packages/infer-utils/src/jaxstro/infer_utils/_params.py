@@ -11,6 +11,8 @@ import numpy as np
 from jax.flatten_util import ravel_pytree
 from jax.typing import ArrayLike
 
+from jaxstro.infer_utils._checks import check_bounds, is_traced
+
 __all__ = [
     "ParamLayout",
     "make_layout",
@@ -162,23 +164,53 @@ def flat_bounds(
         hi = np.inf if hi is None else hi
         lo_tree[k] = np.broadcast_to(np.asarray(lo, dtype=float), np.shape(v))
         hi_tree[k] = np.broadcast_to(np.asarray(hi, dtype=float), np.shape(v))
-        if np.any(lo_tree[k] >= hi_tree[k]):
-            raise ValueError(f"bounds[{k!r}] = {bounds.get(k)} must have lower < upper")
+        check_bounds(lo_tree[k], hi_tree[k], argname=f"bounds[{k!r}] = {bounds.get(k)}")
     lo_flat = np.asarray(ravel_pytree(lo_tree)[0], dtype=float)
     hi_flat = np.asarray(ravel_pytree(hi_tree)[0], dtype=float)
     return lo_flat, hi_flat
 
 
-def _prepare(v, lower, upper):
-    """Broadcast bounds to ``v``; masks of the four kinds; bounds with infinities replaced."""
+def _float(v) -> jax.Array:
     v = jnp.asarray(v)
+    return v if jnp.issubdtype(v.dtype, jnp.inexact) else v.astype(jnp.result_type(float))
+
+
+def _check_value(name, v, lower, upper, *, closed: bool) -> None:
+    """Concrete ``v``: ValueError if NaN or (``closed``) outside [lower, upper]."""
+    if is_traced(v, lower, upper):
+        return
+    x = np.asarray(v, dtype=np.float64)
+    lo, hi = np.asarray(lower, dtype=np.float64), np.asarray(upper, dtype=np.float64)
+    bad = np.isnan(x)
+    if closed:
+        bad = bad | (x < lo) | (x > hi)
+    if np.any(bad):
+        x, lo, hi, bad = np.broadcast_arrays(x, lo, hi, bad)
+        i = np.flatnonzero(bad.ravel())[0]
+        where = f" (accepted: [{lo.ravel()[i]:g}, {hi.ravel()[i]:g}])" if closed else ""
+        raise ValueError(
+            f"{name} has {int(bad.sum())} invalid value(s); first {x.ravel()[i]:g} at flat "
+            f"index {i}{where}; NaN is not accepted"
+        )
+
+
+def _prepare(v, lower, upper):
+    """Float value; bounds broadcast to it; masks of the four kinds; bounds with infinities
+    replaced; a mask of valid bounds (lower < upper, no NaN; concrete bad bounds raise)."""
+    v = _float(v)
+    check_bounds(lower, upper, argname="lower, upper")
     lower = jnp.broadcast_to(jnp.asarray(lower, dtype=v.dtype), v.shape)
     upper = jnp.broadcast_to(jnp.asarray(upper, dtype=v.dtype), v.shape)
+    valid = (lower < upper) & (lower < jnp.inf) & (upper > -jnp.inf)
     lo_fin, hi_fin = jnp.isfinite(lower), jnp.isfinite(upper)
     both, lo_only, hi_only = lo_fin & hi_fin, lo_fin & ~hi_fin, ~lo_fin & hi_fin
     lo_s = jnp.where(lo_fin, lower, 0.0)
     hi_s = jnp.where(hi_fin, upper, 1.0)
-    return v, both, lo_only, hi_only, lo_s, hi_s
+    return v, both, lo_only, hi_only, lo_s, hi_s, valid
+
+
+def _nan_where_invalid(valid, out):
+    return jnp.where(valid, out, jnp.asarray(jnp.nan, dtype=out.dtype))
 
 
 def to_bounded(u: ArrayLike, lower: ArrayLike, upper: ArrayLike) -> jax.Array:
@@ -186,6 +218,9 @@ def to_bounded(u: ArrayLike, lower: ArrayLike, upper: ArrayLike) -> jax.Array:
 
     Both finite: ``lower + (upper - lower) * sigmoid(u)``; lower only: ``lower + exp(u)``;
     upper only: ``upper - exp(-u)``; neither: identity. Infinite bounds are allowed per entry.
+    Integer ``u`` is promoted to JAX's default float. Bounds must satisfy ``lower < upper``
+    with no NaN, and ``u`` must not be NaN: ValueError when the values are concrete, NaN
+    output where they are traced (inside jit/vmap/grad).
 
     Parameters
     ----------
@@ -199,15 +234,20 @@ def to_bounded(u: ArrayLike, lower: ArrayLike, upper: ArrayLike) -> jax.Array:
     (...) array, dtype of ``u``
         The bounded value [units of the parameter].
     """
-    u, both, lo_only, hi_only, lo_s, hi_s = _prepare(u, lower, upper)
+    _check_value("u", u, lower, upper, closed=False)
+    u, both, lo_only, hi_only, lo_s, hi_s, valid = _prepare(u, lower, upper)
     x_both = lo_s + (hi_s - lo_s) * jax.nn.sigmoid(u)
     x_lo = lo_s + jnp.exp(jnp.where(lo_only, u, 0.0))
     x_hi = hi_s - jnp.exp(jnp.where(hi_only, -u, 0.0))
-    return jnp.where(both, x_both, jnp.where(lo_only, x_lo, jnp.where(hi_only, x_hi, u)))
+    out = jnp.where(both, x_both, jnp.where(lo_only, x_lo, jnp.where(hi_only, x_hi, u)))
+    return _nan_where_invalid(valid, out)
 
 
 def to_unbounded(x: ArrayLike, lower: ArrayLike, upper: ArrayLike) -> jax.Array:
     """Inverse of :func:`to_bounded`. ``x`` must lie strictly inside its bounds.
+
+    On a bound it maps to -inf / +inf (the limit). Outside the bounds, NaN, or bounds without
+    ``lower < upper``: ValueError when concrete, NaN where traced.
 
     Parameters
     ----------
@@ -221,12 +261,14 @@ def to_unbounded(x: ArrayLike, lower: ArrayLike, upper: ArrayLike) -> jax.Array:
     (...) array, dtype of ``x``
         The unconstrained value (dimensionless).
     """
-    x, both, lo_only, hi_only, lo_s, hi_s = _prepare(x, lower, upper)
+    _check_value("x", x, lower, upper, closed=True)
+    x, both, lo_only, hi_only, lo_s, hi_s, valid = _prepare(x, lower, upper)
     p = jnp.where(both, (x - lo_s) / (hi_s - lo_s), 0.5)
     u_both = jnp.log(p) - jnp.log1p(-p)
     u_lo = jnp.log(jnp.where(lo_only, x - lo_s, 1.0))
     u_hi = -jnp.log(jnp.where(hi_only, hi_s - x, 1.0))
-    return jnp.where(both, u_both, jnp.where(lo_only, u_lo, jnp.where(hi_only, u_hi, x)))
+    out = jnp.where(both, u_both, jnp.where(lo_only, u_lo, jnp.where(hi_only, u_hi, x)))
+    return _nan_where_invalid(valid, out)
 
 
 def log_abs_det_jacobian(u: ArrayLike, lower: ArrayLike, upper: ArrayLike) -> jax.Array:
@@ -241,7 +283,9 @@ def log_abs_det_jacobian(u: ArrayLike, lower: ArrayLike, upper: ArrayLike) -> ja
     () array
         Sum over all entries of log |dx/du| [log of the parameter's units].
     """
-    u, both, lo_only, hi_only, lo_s, hi_s = _prepare(u, lower, upper)
+    _check_value("u", u, lower, upper, closed=False)
+    u, both, lo_only, hi_only, lo_s, hi_s, valid = _prepare(u, lower, upper)
     width = jnp.where(both, hi_s - lo_s, 1.0)
     j_both = jnp.log(width) + jax.nn.log_sigmoid(u) + jax.nn.log_sigmoid(-u)
-    return jnp.sum(jnp.where(both, j_both, jnp.where(lo_only, u, jnp.where(hi_only, -u, 0.0))))
+    out = jnp.where(both, j_both, jnp.where(lo_only, u, jnp.where(hi_only, -u, 0.0)))
+    return jnp.sum(_nan_where_invalid(valid, out))

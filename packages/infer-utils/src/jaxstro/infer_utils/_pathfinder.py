@@ -10,7 +10,13 @@ import jax
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
-from jaxstro.infer_utils._optimize import check_finite_objective
+from jaxstro.infer_utils._checks import (
+    check_count,
+    check_finite_params,
+    check_finite_start,
+    float_params,
+)
+from jaxstro.infer_utils._params import make_layout
 
 __all__ = ["PathfinderResult", "run_pathfinder"]
 
@@ -59,9 +65,23 @@ def run_pathfinder(
         ``samples`` (pytree with a leading (num_samples,) axis, the parameters' units),
         ``log_q`` (num_samples,) log density of the approximation at the draws, ``elbo``
         [nats] and the blackjax ``state``.
+
+    Notes
+    -----
+    Integer parameters are promoted to a floating dtype. Raises ValueError if the initial
+    parameters, log density or its gradient are not finite.
     """
-    v0, g0 = jax.value_and_grad(logdensity_fn)(init_params)
-    check_finite_objective(float(v0), ravel_pytree(g0)[0], what="log density")
+    for name, val in [
+        ("num_samples", num_samples),
+        ("maxiter", maxiter),
+        ("num_elbo_samples", num_elbo_samples),
+    ]:
+        check_count(name, val, 1)
+    init_params = float_params(init_params)
+    names = make_layout(init_params).names
+    check_finite_params(ravel_pytree(init_params)[0], names=names)
+    v0, g0 = jax.jit(jax.value_and_grad(logdensity_fn))(init_params)
+    check_finite_start(v0, g0, what="log density", names=names)
     k_fit, k_draw = jax.random.split(key)
     state, _ = blackjax.vi.pathfinder.approximate(
         k_fit,
