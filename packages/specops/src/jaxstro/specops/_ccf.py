@@ -3,6 +3,7 @@ high-resolution ground-based spectra."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import jax
@@ -26,11 +27,13 @@ FILTERS = ("polynomial", "median")
 MODES = ("divide", "subtract")
 
 
+@functools.lru_cache(maxsize=32)
 def _poly_projector(n: int, degree: int) -> np.ndarray:
     """(n, degree + 1) orthonormal basis of the Legendre polynomials up to ``degree`` on the
     pixel index mapped to [-1, 1] (float64; least-squares fit = Q Q^T y)."""
     x = np.linspace(-1.0, 1.0, n)
     q, _ = np.linalg.qr(np.polynomial.legendre.legvander(x, degree))
+    q.setflags(write=False)
     return q
 
 
@@ -118,12 +121,23 @@ def high_pass(
     if n < 2:
         raise ValueError(f"spectrum must have >= 2 pixels along its last axis; got {y.shape}")
     if method == "polynomial":
-        q = jnp.asarray(_poly_projector(n, _check_int(degree, "degree", 0, n - 1)), y.dtype)
-        trend = (y @ q) @ q.T
+        q = _poly_projector(n, _check_int(degree, "degree", 0, n - 1))
+        return _poly_filter(y, jnp.asarray(q, y.dtype), mode)
     else:
         if n < 3:
             raise ValueError(f"spectrum must have >= 3 pixels for method='median'; got {y.shape}")
-        trend = _running_median(y, _check_int(window, "window", 3, n, odd=True))
+        return _median_filter(y, _check_int(window, "window", 3, n, odd=True), mode)
+
+
+@functools.partial(jax.jit, static_argnames="mode")
+def _poly_filter(y, q, mode):
+    trend = (y @ q) @ q.T
+    return y / trend if mode == "divide" else y - trend
+
+
+@functools.partial(jax.jit, static_argnames=("window", "mode"))
+def _median_filter(y, window, mode):
+    trend = _running_median(y, window)
     return y / trend if mode == "divide" else y - trend
 
 

@@ -22,12 +22,25 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-__all__ = ["is_traced", "nan_if_invalid", "stand_in"]
+__all__ = ["check_finite_spectrum", "is_traced", "nan_if_invalid", "stand_in"]
 
 
 def is_traced(*values: Any) -> bool:
     """True if any leaf of ``values`` is a JAX tracer (its value is unknown here)."""
     return any(isinstance(v, jax.core.Tracer) for v in jax.tree_util.tree_leaves(values))
+
+
+def check_finite_spectrum(spectrum: ArrayLike, name: str = "spectrum") -> None:
+    """Policy 1 for a spectrum: a concrete one must be finite (a NaN would spread over the
+    whole output through the FFT convolution). Traced spectra are not inspected."""
+    if not is_traced(spectrum):
+        bad = ~np.isfinite(np.asarray(spectrum))
+        if np.any(bad):
+            raise ValueError(
+                f"{name} holds {int(bad.sum())} non-finite value(s) (NaN/inf, first at index "
+                f"{np.argwhere(bad)[0].tolist()}); accepted: finite values (fill or interpolate "
+                "masked pixels first)"
+            )
 
 
 def stand_in(ok: ArrayLike, x: ArrayLike, safe: ArrayLike) -> jax.Array:

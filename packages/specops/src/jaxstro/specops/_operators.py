@@ -10,7 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike, DTypeLike
 
-from jaxstro.specops._checks import is_traced, nan_if_invalid, stand_in
+from jaxstro.specops._checks import check_finite_spectrum, is_traced, nan_if_invalid, stand_in
 from jaxstro.specops._convolve import EDGES, convolve_same
 from jaxstro.specops._grid import (
     C_KMS,
@@ -68,6 +68,7 @@ def _check_spectrum(spectrum, n_grid: int):
             f"spectrum must have shape (..., {n_grid}) (the grid the operator was prepared "
             f"on); got shape {spectrum.shape}"
         )
+    check_finite_spectrum(spectrum)
     return spectrum
 
 

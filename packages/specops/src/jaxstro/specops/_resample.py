@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike, DTypeLike
 
-from jaxstro.specops._checks import is_traced, nan_if_invalid, stand_in
+from jaxstro.specops._checks import check_finite_spectrum, is_traced, nan_if_invalid, stand_in
 from jaxstro.specops._grid import C_KMS, _as_grid
 from jaxstro.specops._kernels import as_float
 
@@ -192,6 +192,7 @@ class Resampler:
                 f"spectrum must have shape (..., {self.n_model}) (the model grid); got shape "
                 f"{spectrum.shape}"
             )
+        check_finite_spectrum(spectrum)
         if jnp.ndim(rv_kms) != 0:
             raise ValueError(
                 f"rv_kms must be a scalar; got shape {jnp.shape(rv_kms)} (use jax.vmap)"
