@@ -37,7 +37,7 @@ def test_wavenumber_grid_esl_and_errors():
         wavenumber_grid(1, 2, 10, mode="log")
     with pytest.raises(ValueError, match="n must be an integer >= 2"):
         wavenumber_grid(1, 2, 1)
-    with pytest.raises(ValueError, match="distinct positive"):
+    with pytest.raises(ValueError, match="start must be a positive finite number"):
         wavenumber_grid(-1, 2, 10)
 
 

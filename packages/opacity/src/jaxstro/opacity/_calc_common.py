@@ -13,10 +13,10 @@ from jax.typing import ArrayLike, DTypeLike
 from jaxstro.linedb import LineList
 from jaxstro.opacity._checks import is_traced, nan_if_invalid, stand_in
 from jaxstro.opacity._lines import (
-    doppler_sigma,
+    _doppler_sigma,
+    _pressure_gamma,
     line_strength_log,
-    partition_ratio,
-    pressure_gamma,
+    partition_ratio_core,
 )
 
 __all__ = [
@@ -216,8 +216,8 @@ def select_lines(lines: LineList, nu_grid: ArrayLike, margin_cm1: float) -> np.n
     """Indices of the lines centred within ``margin_cm1`` [cm^-1] of the grid's ends."""
     nu = np.asarray(nu_grid, dtype=np.float64)
     m = float(margin_cm1)
-    if not (m >= 0):
-        raise ValueError(f"margin_cm1 must be >= 0 [cm^-1]; got {margin_cm1!r}")
+    if not (0 <= m < np.inf):
+        raise ValueError(f"margin_cm1 must be >= 0 and finite [cm^-1]; got {margin_cm1!r}")
     nu_l = np.asarray(lines.nu_cm1, dtype=np.float64)
     keep = np.flatnonzero((nu_l >= nu[0] - m) & (nu_l <= nu[-1] + m))
     if keep.size == 0:
@@ -233,31 +233,109 @@ def strengths_widths(
     la: LineArrays, t_k: ArrayLike, p_bar: ArrayLike
 ) -> tuple[jax.Array, jax.Array, jax.Array]:
     """Per-line intensity S(T) [cm/molecule], Doppler sigma and Lorentz HWHM [cm^-1]."""
-    q = partition_ratio(t_k, la.pf_t, la.pf_q, t_ref_k=la.t_ref)[la.pf_index]
+    q = partition_ratio_core(t_k, la.pf_t, la.pf_q, t_ref_k=la.t_ref)[la.pf_index]
     s = line_strength_log(t_k, la.log_strength_ref, la.elower, la.nu, q, t_ref_k=la.t_ref)
-    sig = doppler_sigma(la.nu, t_k, la.molmass)
-    gam = pressure_gamma(t_k, p_bar, la.gamma_ref, la.n_temp, la.fractions, t_ref_k=la.t_ref)
+    sig = _doppler_sigma(la.nu, t_k, la.molmass)
+    gam = _pressure_gamma(t_k, p_bar, la.gamma_ref, la.n_temp, la.fractions, t_ref_k=la.t_ref)
     return s, sig, gam
 
 
+# per-line LineList fields the calculators use: (name, domain test, accepted range)
+_LINE_FIELDS = (
+    ("nu_cm1", lambda v: (v > 0) & (v < np.inf), "> 0 and finite [cm^-1]"),
+    ("strength_ref", lambda v: (v >= 0) & (v < np.inf), ">= 0 and finite [cm/molecule]"),
+    ("elower_cm1", np.isfinite, "finite [cm^-1]"),
+    ("gamma_ref", lambda v: (v >= 0) & (v < np.inf), ">= 0 and finite [cm^-1/bar]"),
+    ("n_temp", np.isfinite, "finite"),
+    ("delta_ref", np.isfinite, "finite [cm^-1/bar]"),
+    ("abundance", lambda v: (v >= 0) & (v < np.inf), ">= 0 and finite"),
+    ("molmass_amu", lambda v: (v > 0) & (v < np.inf), "> 0 and finite [amu]"),
+)
+
+
 def check_lines(lines: object) -> None:
-    """``lines`` must be a non-empty ``jaxstro.linedb.LineList``."""
+    """``lines`` must be a non-empty ``jaxstro.linedb.LineList`` whose fields used here are
+    consistent in shape and in range (NaN / inf nowhere); raises ``ValueError`` naming the
+    field, the first offending line and its value."""
     if not isinstance(lines, LineList):
         raise TypeError(
             f"lines must be a jaxstro.linedb.LineList (read_hitran / read_exomol); "
             f"got {type(lines).__name__}"
         )
-    if np.shape(lines.nu_cm1)[0] == 0:
+    n = np.shape(lines.nu_cm1)[0] if np.ndim(lines.nu_cm1) else 0
+    if n == 0:
         raise ValueError("lines is empty (0 lines)")
+    fractions = np.asarray(lines.broadener_fractions, dtype=np.float64)
+    n_b = fractions.shape[0] if fractions.ndim == 1 else -1
+    for name, test, accepted in _LINE_FIELDS:
+        v = np.asarray(getattr(lines, name))
+        want = (n, n_b) if name in ("gamma_ref", "n_temp") else (n,)
+        if v.shape != want or v.dtype.kind not in "biuf":
+            raise ValueError(
+                f"lines.{name} must be a numeric array of shape {want} (n_lines"
+                f"{', n_broadeners' if len(want) == 2 else ''}); got shape {v.shape}, "
+                f"dtype {v.dtype}"
+            )
+        ok = test(v.astype(np.float64))
+        if not np.all(ok):
+            bad = np.argwhere(~ok)[0]
+            raise ValueError(
+                f"lines.{name} must be {accepted}; line {int(bad[0])} has {v[tuple(bad)]} "
+                f"({int(np.sum(~ok))} bad value(s) in all)"
+            )
+    if n_b < 1 or not np.all(np.isfinite(fractions) & (fractions >= 0)):
+        raise ValueError(
+            f"lines.broadener_fractions must be a (n_broadeners,) array of finite fractions "
+            f">= 0; got {fractions}"
+        )
+    pf_t = np.asarray(lines.pf_t_k, dtype=np.float64)
+    pf_q = np.asarray(lines.pf_q, dtype=np.float64)
+    if pf_t.ndim != 1 or pf_t.size < 2 or pf_q.ndim != 2 or pf_q.shape[1] != pf_t.size:
+        raise ValueError(
+            f"lines.pf_t_k must be (n_T,) with n_T >= 2 and lines.pf_q (n_iso, n_T); got "
+            f"shapes {pf_t.shape} and {pf_q.shape}"
+        )
+    if not (np.all(np.isfinite(pf_t)) and pf_t[0] > 0 and np.all(np.diff(pf_t) > 0)):
+        raise ValueError("lines.pf_t_k must be finite, positive and strictly increasing [K]")
+    if not np.all(np.isfinite(pf_q) & (pf_q > 0)):
+        raise ValueError("lines.pf_q must be positive and finite (partition functions)")
+    if not pf_t[0] <= lines.t_ref_k <= pf_t[-1]:
+        raise ValueError(
+            f"lines.t_ref_k={lines.t_ref_k} K lies outside the partition-function table "
+            f"[{pf_t[0]:g}, {pf_t[-1]:g}] K"
+        )
+    idx = np.asarray(lines.pf_index)
+    if idx.shape != (n,) or idx.dtype.kind not in "iu":
+        raise ValueError(f"lines.pf_index must be an integer array of shape ({n},)")
+    bad = (idx < 0) | (idx >= pf_q.shape[0])
+    if np.any(bad):
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"lines.pf_index must index a row of lines.pf_q (0..{pf_q.shape[0] - 1}); "
+            f"line {i} has {idx[i]}"
+        )
 
 
 def check_grid(nu_grid: ArrayLike) -> np.ndarray:
-    """``nu_grid`` as float64 numpy; raises ``ValueError`` unless 1-D, >= 2 points and
-    strictly increasing [cm^-1]."""
-    nu = np.asarray(nu_grid, dtype=np.float64)
+    """``nu_grid`` as float64 numpy; raises ``ValueError`` unless 1-D, >= 2 points, finite,
+    positive and strictly increasing [cm^-1]."""
+    if is_traced(nu_grid):
+        raise TypeError(
+            "nu_grid must be a concrete array (tables are prepared once, outside jit); got a "
+            "traced value"
+        )
+    nu = np.asarray(nu_grid)
+    if nu.dtype.kind not in "iuf":
+        raise ValueError(f"nu_grid must be a real numeric array [cm^-1]; got dtype {nu.dtype}")
+    nu = nu.astype(np.float64)
     if nu.ndim != 1 or nu.size < 2 or not np.all(np.diff(nu) > 0):
         raise ValueError(
             f"nu_grid must be a 1-D strictly increasing array [cm^-1]; got shape {nu.shape}"
+            + (f", values {nu[:3]}...{nu[-3:]}" if nu.ndim == 1 and nu.size >= 2 else "")
+        )
+    if not (nu[0] > 0 and np.isfinite(nu[-1])):
+        raise ValueError(
+            f"nu_grid must be positive and finite [cm^-1]; got [{nu[0]:.6g}, {nu[-1]:.6g}]"
         )
     return nu
 

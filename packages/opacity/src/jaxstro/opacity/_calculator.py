@@ -7,7 +7,6 @@ from typing import Any
 from jax.typing import ArrayLike
 
 from jaxstro.linedb import LineList
-from jaxstro.opacity._calc_common import check_grid, check_lines
 from jaxstro.opacity._lpf import LPFCalculator, prepare_lpf
 from jaxstro.opacity._modit import MODITCalculator, prepare_modit
 from jaxstro.opacity._premodit import PreMODITCalculator, prepare_premodit
@@ -87,6 +86,4 @@ def make_calculator(
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {sorted(METHODS)}; got {method!r}")
-    check_grid(nu_grid)
-    check_lines(lines)
     return METHODS[method](lines, nu_grid, **options)

@@ -14,7 +14,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+from collections.abc import Callable
 from typing import Any
 
 import jax
@@ -22,7 +24,18 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-__all__ = ["is_traced", "nan_if_invalid", "stand_in"]
+__all__ = [
+    "is_traced",
+    "nan_if_invalid",
+    "stand_in",
+    "Arg",
+    "apply_domain",
+    "raise_if_out_of_domain",
+    "float_dtype",
+    "finite",
+    "positive",
+    "nonnegative",
+]
 
 
 def is_traced(*values: Any) -> bool:
@@ -75,3 +88,118 @@ def nan_if_invalid(
     expand = (1,) * (jnp.ndim(out) - ok.ndim)
     ok_b, poison_b = jnp.reshape(ok, ok.shape + expand), jnp.reshape(poison, ok.shape + expand)
     return jnp.where(ok_b, out, jnp.asarray(jnp.nan, dtype)) + poison_b
+
+
+# ---------------------------------------------------------------------------------------------
+# Domains of the elementwise helpers (voigt, line physics, Rayleigh, ...)
+#
+# A domain test is written with comparisons only, so the same function serves the eager check
+# on numpy values (policy 1) and the guard on traced jax values (policy 2); NaN fails every
+# comparison, and ``abs(v) < inf`` rejects inf (complex values included).
+
+
+def finite(v: Any) -> Any:
+    """Finite (not NaN, not +-inf); real or complex."""
+    return abs(v) < float("inf")
+
+
+def positive(v: Any) -> Any:
+    """``0 < v < inf``."""
+    return (v > 0) & (v < float("inf"))
+
+
+def nonnegative(v: Any) -> Any:
+    """``0 <= v < inf``."""
+    return (v >= 0) & (v < float("inf"))
+
+
+@dataclasses.dataclass(frozen=True)
+class Arg:
+    """One range-checked argument of a public function.
+
+    ``test`` is an elementwise domain test (``finite``, ``positive``, ...), ``accepted`` the
+    accepted range in words (with the unit), ``safe`` an in-range stand-in value used where the
+    traced input is out of range, and ``core_ndim`` the number of trailing axes of the input
+    that the function reduces over (0 for elementwise inputs; ``None``: the whole input is
+    used for every output element, e.g. a table).
+    """
+
+    name: str
+    value: Any
+    test: Callable[[Any], Any]
+    accepted: str
+    safe: float | complex = 1.0
+    core_ndim: int | None = 0
+
+
+def float_dtype(*values: Any) -> Any:
+    """The promoted floating (or complex) dtype of ``values``; JAX's default float for
+    integer / boolean inputs (the boundary promotion of the numerics policy)."""
+    dtype = jnp.result_type(*values)
+    if not jnp.issubdtype(dtype, jnp.inexact):
+        dtype = jnp.result_type(float)
+    return dtype
+
+
+def _format(values: np.ndarray) -> str:
+    flat = np.asarray(values).ravel()
+    text = np.array2string(flat[:8], formatter={"float_kind": lambda x: f"{x:.6g}"}, separator=", ")
+    if flat.size > 8:
+        text = text[:-1] + f", ... ({flat.size} values)]"
+    return text
+
+
+def raise_if_out_of_domain(*args: Arg) -> None:
+    """Policy 1: ``ValueError`` naming the argument, the offending values and the accepted
+    range for every concrete (non-traced) argument that fails its domain test."""
+    for a in args:
+        if is_traced(a.value):
+            continue
+        v = np.asarray(a.value)
+        if v.dtype.kind not in "biufc":
+            raise TypeError(f"{a.name} must be numeric; got dtype {v.dtype}")
+        ok = np.asarray(a.test(v))
+        if not np.all(ok):
+            bad = v[~ok] if ok.shape == v.shape else v
+            raise ValueError(f"{a.name} must be {a.accepted}; got {_format(bad)}")
+
+
+def _fit_ok(ok: jax.Array, poison: jax.Array, core_ndim: int | None, shape: tuple):
+    """Reduce an argument's ``ok`` / gradient poison to something that broadcasts against the
+    output (right-aligned): its core axes are reduced, and an argument that does not map
+    elementwise onto the output poisons all of it."""
+    if core_ndim is None:
+        core_ndim = ok.ndim
+    if core_ndim:
+        axes = tuple(range(ok.ndim - core_ndim, ok.ndim))
+        ok, poison = jnp.all(ok, axis=axes), jnp.sum(poison, axis=axes)
+    try:
+        if jnp.broadcast_shapes(ok.shape, shape) == tuple(shape):
+            return ok, poison
+    except ValueError:
+        pass
+    return jnp.all(ok), jnp.sum(poison)
+
+
+def apply_domain(fn: Callable[..., jax.Array], *args: Arg, dtype: Any = None) -> jax.Array:
+    """Evaluate ``fn(*values)`` under the out-of-range policy.
+
+    Concrete arguments outside their domain raise ``ValueError`` (policy 1); every argument
+    is promoted to ``dtype`` (default: the promoted floating dtype of all of them); traced
+    out-of-domain values are replaced by their stand-in for the computation and the result is
+    NaN wherever an input is out of its domain, with a NaN gradient with respect to that input
+    (policy 2).
+    """
+    raise_if_out_of_domain(*args)
+    if dtype is None:
+        dtype = float_dtype(*(a.value for a in args))
+    xs = [jnp.asarray(a.value, dtype=dtype) for a in args]
+    oks = [a.test(x) for a, x in zip(args, xs, strict=True)]
+    out = fn(*(stand_in(ok, x, a.safe) for a, x, ok in zip(args, xs, oks, strict=True)))
+    out_dtype = jnp.result_type(out)
+    nan = jnp.asarray(jnp.nan, dtype=out_dtype)
+    for a, x, ok in zip(args, xs, oks, strict=True):
+        poison = jnp.where(ok, jnp.zeros((), out_dtype), nan) * x.astype(out_dtype)
+        ok_o, poison_o = _fit_ok(ok, poison, a.core_ndim, out.shape)
+        out = jnp.where(ok_o, out, nan) + poison_o
+    return out

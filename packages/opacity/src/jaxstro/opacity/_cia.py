@@ -191,22 +191,20 @@ def prepare_cia(table: CIATable, nu_grid: ArrayLike, *, dtype: DTypeLike | None 
     TypeError
         ``table`` is not a ``CIATable``.
     ValueError
-        A bad ``nu_grid``, a table with fewer than 2 temperatures, or a non-floating
-        ``dtype``.
+        A bad ``nu_grid`` (not 1-D, strictly increasing, positive and finite), a malformed
+        table (fewer than 2 temperatures; temperatures or wavenumbers not finite, positive and
+        strictly increasing; ``coeff`` not of shape (n_T, n_nu) or with a negative, NaN or
+        infinite value: a NaN used to read as "no absorption"), or a non-floating ``dtype``.
     """
     if not isinstance(table, CIATable):
         raise TypeError(
             f"table must be a jaxstro.linedb.CIATable (read_cia); got {type(table).__name__}"
         )
     nu = check_grid(nu_grid)
-    t = np.asarray(table.t_k, dtype=np.float64)
-    if t.size < 2:
-        raise ValueError(f"the CIA table has {t.size} temperature(s); interpolation in T needs 2")
-    coeff = np.asarray(table.coeff, dtype=np.float64)
+    t, tab_nu, coeff = _checked_table(table)
     with np.errstate(divide="ignore"):
         logc = np.where(coeff > 0, np.log(np.maximum(coeff, 1e-300)), _LOG_FLOOR)
     out = np.full((t.size, nu.size), _LOG_FLOOR)
-    tab_nu = np.asarray(table.nu_cm1, dtype=np.float64)
     inside = (nu >= tab_nu[0]) & (nu <= tab_nu[-1])
     for k in range(t.size):
         out[k, inside] = np.interp(nu[inside], tab_nu, logc[k])
@@ -217,3 +215,36 @@ def prepare_cia(table: CIATable, nu_grid: ArrayLike, *, dtype: DTypeLike | None 
         t_min=float(t[0]),
         t_max=float(t[-1]),
     )
+
+
+def _checked_table(table: CIATable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The table's (t_k, nu_cm1, coeff) as float64, validated (``ValueError`` naming the
+    field and the first offending entry)."""
+    t = np.asarray(table.t_k, dtype=np.float64)
+    nu = np.asarray(table.nu_cm1, dtype=np.float64)
+    coeff = np.asarray(table.coeff, dtype=np.float64)
+    if t.ndim != 1 or t.size < 2:
+        raise ValueError(
+            f"the CIA table has {t.size} temperature(s) (shape {t.shape}); interpolation in T "
+            "needs a 1-D array of >= 2"
+        )
+    if nu.ndim != 1 or nu.size < 2:
+        raise ValueError(f"table.nu_cm1 must be 1-D with >= 2 points; got shape {nu.shape}")
+    if coeff.shape != (t.size, nu.size):
+        raise ValueError(
+            f"table.coeff must have shape (n_T, n_nu) = {(t.size, nu.size)}; got {coeff.shape}"
+        )
+    for name, v, unit in (("t_k", t, "K"), ("nu_cm1", nu, "cm^-1")):
+        if not (np.all(np.isfinite(v)) and v[0] > 0 and np.all(np.diff(v) > 0)):
+            raise ValueError(
+                f"table.{name} must be finite, positive and strictly increasing [{unit}] "
+                f"(read_cia sorts); got {v[:4]}..."
+            )
+    bad = ~(np.isfinite(coeff) & (coeff >= 0))
+    if np.any(bad):
+        i, j = (int(k) for k in np.argwhere(bad)[0])
+        raise ValueError(
+            f"table.coeff must be finite and >= 0 [cm^5 molecule^-2]; got {coeff[i, j]:.6g} at "
+            f"T = {t[i]:g} K, nu = {nu[j]:g} cm^-1 ({int(bad.sum())} bad value(s) in all)"
+        )
+    return t, nu, coeff

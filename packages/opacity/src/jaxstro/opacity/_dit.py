@@ -82,6 +82,19 @@ def eslog_float64(nu_grid: ArrayLike) -> np.ndarray:
     return nu
 
 
+def check_oversample(oversample: object) -> None:
+    """``oversample`` must be None or an integer in [1, 64] (an integral float is accepted)."""
+    if oversample is None:
+        return
+    ok = isinstance(oversample, (int, float, np.integer, np.floating)) and not isinstance(
+        oversample, bool
+    )
+    if not (ok and np.isfinite(oversample) and int(oversample) == oversample):
+        ok = False
+    if not (ok and 1 <= oversample <= 64):
+        raise ValueError(f"oversample must be an integer in [1, 64] or None; got {oversample!r}")
+
+
 def auto_oversample(
     r_user: float, min_mass_amu: float, t_min_k: float, min_steps: float = 3.0
 ) -> int:

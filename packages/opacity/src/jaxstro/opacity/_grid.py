@@ -43,33 +43,68 @@ def wavenumber_grid(
     Raises
     ------
     ValueError
-        If ``unit`` or ``mode`` is unknown, ``n`` is not an integer >= 2, or ``start`` and
-        ``stop`` are not distinct positive finite numbers.
+        Naming the argument: ``unit`` or ``mode`` is unknown; ``n`` is not an integer >= 2
+        (NaN, inf and bool included); ``start`` or ``stop`` is not a positive finite number;
+        they are equal; or the grid cannot be represented as ``n`` distinct finite float64
+        wavenumbers (a range narrower than the float64 spacing, an overflow).
     """
-    if unit not in UNITS:
+    if not isinstance(unit, str) or unit not in UNITS:
         raise ValueError(f"unit must be one of {list(UNITS)}; got {unit!r}")
-    if mode not in ("eslog", "esl"):
+    if not isinstance(mode, str) or mode not in ("eslog", "esl"):
         raise ValueError(f"mode must be 'eslog' or 'esl'; got {mode!r}")
-    if int(n) != n or n < 2:
-        raise ValueError(f"n must be an integer >= 2; got {n!r}")
-    lo, hi = sorted((float(start), float(stop)))
-    if not (np.isfinite(lo) and lo > 0 and hi > lo):
-        raise ValueError(f"start and stop must be distinct positive numbers; got {start}, {stop}")
-    n = int(n)
-    factor = UNITS[unit]
-    if mode == "eslog":
-        x = np.exp(np.linspace(np.log(lo), np.log(hi), n))
-    else:
-        x = np.linspace(lo, hi, n)
-    if factor is None:
-        nu, wav = x, x
-    else:
-        wav = x[::-1]
-        nu = factor / wav
-    if mode == "eslog":
-        r = 1.0 / np.log(nu[1] / nu[0]) if n > 1 else np.inf
-        nu = np.exp(np.log(nu[0]) + np.arange(n) / r)  # exactly uniform in ln(nu)
-        wav = nu if factor is None else factor / nu
-    else:
-        r = float(np.min(nu[1:] / np.diff(nu)))
+    n = _count(n)
+    lo, hi = sorted((_end("start", start, unit), _end("stop", stop, unit)))
+    if not hi > lo:
+        raise ValueError(
+            f"start and stop must be distinct (the range is empty); got start={start!r}, "
+            f"stop={stop!r} [{unit}]"
+        )
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        factor = UNITS[unit]
+        if mode == "eslog":
+            x = np.exp(np.linspace(np.log(lo), np.log(hi), n))
+        else:
+            x = np.linspace(lo, hi, n)
+        if factor is None:
+            nu, wav = x, x
+        else:
+            wav = x[::-1]
+            nu = factor / wav
+        if mode == "eslog":
+            r = 1.0 / np.log(nu[1] / nu[0]) if n > 1 else np.inf
+            nu = np.exp(np.log(nu[0]) + np.arange(n) / r)  # exactly uniform in ln(nu)
+            wav = nu if factor is None else factor / nu
+        else:
+            r = float(np.min(nu[1:] / np.diff(nu)))
+    # the ends are fine but the points are not representable as n distinct finite values
+    # (a range narrower than n float64 steps, or wavenumbers beyond float64's range)
+    finite = np.all(np.isfinite(nu)) and np.all(np.isfinite(wav)) and np.isfinite(r)
+    if not (finite and np.all(np.diff(nu) > 0) and r > 0):
+        raise ValueError(
+            f"start={start!r}, stop={stop!r} [{unit}] with n={n} do not give {n} distinct "
+            "finite float64 wavenumbers; widen the range or use fewer points"
+        )
     return nu, wav, float(r)
+
+
+def _count(n) -> int:
+    """``n`` as an int >= 2 (an integral float is accepted; bool, NaN, inf are not)."""
+    ok = isinstance(n, (int, np.integer, float, np.floating)) and not isinstance(n, bool)
+    if ok:
+        ok = bool(np.isfinite(n)) and int(n) == n and n >= 2
+    if not ok:
+        raise ValueError(f"n must be an integer >= 2 (number of points); got {n!r}")
+    return int(n)
+
+
+def _end(name: str, value, unit: str) -> float:
+    """An end of the range as a positive finite float."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{name} must be a positive finite number [{unit}]; got {value!r}"
+        ) from None
+    if not (np.isfinite(v) and v > 0):
+        raise ValueError(f"{name} must be a positive finite number [{unit}]; got {value!r}")
+    return v

@@ -7,7 +7,17 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from jaxstro.opacity._checks import is_traced, stand_in
+from jaxstro.opacity._checks import (
+    Arg,
+    _format,
+    apply_domain,
+    finite,
+    float_dtype,
+    is_traced,
+    nonnegative,
+    positive,
+    stand_in,
+)
 
 __all__ = [
     "line_strength",
@@ -62,10 +72,23 @@ def line_strength(
     -------
     jax.Array
         (n_lines,) line intensities at ``t_k`` [cm/molecule] (the broadcast shape of the
-        inputs).
+        inputs, their promoted floating dtype).
+
+    Raises
+    ------
+    ValueError
+        If a concrete argument is outside its range (``t_k``, ``nu_cm1``, ``q_ratio``,
+        ``t_ref_k`` > 0; ``strength_ref`` >= 0; ``elower_cm1`` any; all finite). Traced: NaN
+        there, with a NaN gradient (the package's out-of-range policy).
     """
-    return line_strength_log(
-        t_k, jnp.log(strength_ref), elower_cm1, nu_cm1, q_ratio, t_ref_k=t_ref_k
+    return apply_domain(
+        lambda t, s, e, nu, q, tr: line_strength_log(t, jnp.log(s), e, nu, q, t_ref_k=tr),
+        Arg("t_k", t_k, positive, "> 0 and finite [K]", safe=296.0),
+        Arg("strength_ref", strength_ref, nonnegative, ">= 0 and finite [cm/molecule]"),
+        Arg("elower_cm1", elower_cm1, finite, "finite [cm^-1]", safe=0.0),
+        Arg("nu_cm1", nu_cm1, positive, "> 0 and finite [cm^-1]"),
+        Arg("q_ratio", q_ratio, positive, "> 0 and finite (dimensionless)"),
+        Arg("t_ref_k", t_ref_k, positive, "> 0 and finite [K]", safe=296.0),
     )
 
 
@@ -88,16 +111,33 @@ def doppler_sigma(nu_cm1: ArrayLike, t_k: ArrayLike, molmass_amu: ArrayLike) -> 
     nu_cm1 : ArrayLike
         (n_lines,) line-centre wavenumbers [cm^-1].
     t_k : ArrayLike
-        Temperature [K], ``>= 0``: a scalar (or an array broadcasting with ``nu_cm1``).
+        Temperature [K], ``0 < t_k < inf``: a scalar (or an array broadcasting with
+        ``nu_cm1``).
     molmass_amu : ArrayLike
-        (n_lines,) or scalar mass of the absorbing molecule [amu]
+        (n_lines,) or scalar mass of the absorbing molecule [amu], ``> 0``
         (``LineList.molmass_amu``).
 
     Returns
     -------
     jax.Array
-        (n_lines,) Doppler sigma [cm^-1] (the broadcast shape of the inputs).
+        (n_lines,) Doppler sigma [cm^-1] (the broadcast shape of the inputs, their promoted
+        floating dtype).
+
+    Raises
+    ------
+    ValueError
+        If a concrete argument is not positive and finite. Traced: NaN there, with a NaN
+        gradient (the package's out-of-range policy).
     """
+    return apply_domain(
+        _doppler_sigma,
+        Arg("nu_cm1", nu_cm1, positive, "> 0 and finite [cm^-1]"),
+        Arg("t_k", t_k, positive, "> 0 and finite [K]", safe=296.0),
+        Arg("molmass_amu", molmass_amu, positive, "> 0 and finite [amu]"),
+    )
+
+
+def _doppler_sigma(nu_cm1, t_k, molmass_amu):
     return nu_cm1 * jnp.sqrt(K_B_CGS * t_k / (molmass_amu * AMU_G)) / C_CGS
 
 
@@ -115,26 +155,47 @@ def pressure_gamma(
     Parameters
     ----------
     t_k : ArrayLike
-        Scalar temperature [K], ``> 0``.
+        Scalar temperature [K], ``0 < t_k < inf``.
     p_bar : ArrayLike
-        Scalar total pressure [bar].
+        Scalar total pressure [bar], ``0 <= p_bar < inf``.
     gamma_ref : ArrayLike
         (n_lines, n_broadener) pressure-broadening HWHM at ``t_ref_k`` and 1 bar of each
-        broadener [cm^-1/bar] (``LineList.gamma_ref``).
+        broadener [cm^-1/bar], ``>= 0`` (``LineList.gamma_ref``).
     n_temp : ArrayLike
-        (n_lines, n_broadener) temperature exponents of the widths (dimensionless;
+        (n_lines, n_broadener) temperature exponents of the widths (dimensionless, finite;
         ``LineList.n_temp``).
     fractions : ArrayLike
-        (n_broadener,) volume mixing ratios ``x_b`` of the broadeners
+        (n_broadener,) volume mixing ratios ``x_b`` of the broadeners, ``>= 0``
         (``LineList.broadener_fractions``).
     t_ref_k : float
-        Reference temperature of ``gamma_ref`` [K] (296 K).
+        Reference temperature of ``gamma_ref`` [K] (296 K), ``> 0``.
 
     Returns
     -------
     jax.Array
-        (n_lines,) Lorentzian half width at half maximum [cm^-1].
+        (n_lines,) Lorentzian half width at half maximum [cm^-1], in the promoted floating
+        dtype of the inputs.
+
+    Raises
+    ------
+    ValueError
+        If a concrete argument is outside its range above (NaN and inf included). Traced: NaN
+        where an input is out of range (a bad ``t_k``, ``p_bar``, fraction or ``t_ref_k``:
+        every line; a bad ``gamma_ref`` / ``n_temp`` row: that line), with a NaN gradient
+        (the package's out-of-range policy).
     """
+    return apply_domain(
+        _pressure_gamma,
+        Arg("t_k", t_k, positive, "> 0 and finite [K]", safe=296.0, core_ndim=None),
+        Arg("p_bar", p_bar, nonnegative, ">= 0 and finite [bar]", core_ndim=None),
+        Arg("gamma_ref", gamma_ref, nonnegative, ">= 0 and finite [cm^-1/bar]", core_ndim=1),
+        Arg("n_temp", n_temp, finite, "finite (dimensionless)", safe=0.5, core_ndim=1),
+        Arg("fractions", fractions, nonnegative, ">= 0 and finite", core_ndim=None),
+        Arg("t_ref_k", t_ref_k, positive, "> 0 and finite [K]", safe=296.0, core_ndim=None),
+    )
+
+
+def _pressure_gamma(t_k, p_bar, gamma_ref, n_temp, fractions, t_ref_k=296.0):
     return p_bar * jnp.sum(fractions * gamma_ref * (t_ref_k / t_k) ** n_temp, axis=-1)
 
 
@@ -150,28 +211,79 @@ def partition_ratio(
         the table (NaN and inf included) follows the package's out-of-range policy: a
         concrete value raises ``ValueError``, a traced one gives NaN.
     pf_t_k : ArrayLike
-        (n_T,) ascending table temperatures [K] (``LineList.pf_t_k``); may be traced (a
-        calculator passed to jit as an argument).
+        (n_T,) strictly increasing, finite, positive table temperatures [K], n_T >= 2
+        (``LineList.pf_t_k``); may be traced (a calculator passed to jit as an argument).
     pf_q : ArrayLike
-        (n_iso, n_T) partition function of each isotopologue on ``pf_t_k`` (dimensionless;
-        ``LineList.pf_q``).
+        (n_iso, n_T) partition function of each isotopologue on ``pf_t_k``, positive and
+        finite (dimensionless; ``LineList.pf_q``).
     t_ref_k : float
-        Reference temperature [K] (296 K).
+        Reference temperature [K] (296 K), inside the table.
 
     Returns
     -------
     jax.Array
         (n_iso, ...) ``Q(t_ref_k) / Q(t_k)`` (dimensionless), one row per isotopologue, in
-        the dtype of the interpolated ``Q(t_k)``.
+        the promoted floating dtype of ``t_k`` and the table.
+
+    Raises
+    ------
+    ValueError
+        If a concrete ``t_k`` is outside the table (NaN, inf included), or a concrete table
+        is malformed (shapes, order, non-finite or non-positive values, ``t_ref_k`` outside
+        it). Traced: NaN (everywhere for a bad table), with a NaN gradient.
     """
     pf_t, q_tab = jnp.asarray(pf_t_k), jnp.asarray(pf_q)
-    if not is_traced(t_k, pf_t_k):
-        t = np.asarray(t_k, dtype=np.float64)
-        lo, hi = float(pf_t[0]), float(pf_t[-1])
-        if np.any(~np.isfinite(t)) or np.any((t < lo) | (t > hi)):
+    if pf_t.ndim != 1 or pf_t.shape[0] < 2 or q_tab.ndim != 2 or q_tab.shape[1] != pf_t.shape[0]:
+        raise ValueError(
+            f"pf_t_k must be (n_T,) with n_T >= 2 and pf_q (n_iso, n_T); got shapes "
+            f"{pf_t.shape} and {q_tab.shape}"
+        )
+    if not is_traced(pf_t_k):
+        tab = np.asarray(pf_t_k, dtype=np.float64)
+        if not (np.all(np.isfinite(tab)) and tab[0] > 0 and np.all(np.diff(tab) > 0)):
             raise ValueError(
-                f"t_k={t} K lies outside the partition-function table [{lo:g}, {hi:g}] K"
+                f"pf_t_k must be finite, positive and strictly increasing [K]; got {tab}"
             )
+        if not tab[0] <= float(t_ref_k) <= tab[-1]:
+            raise ValueError(
+                f"t_ref_k={t_ref_k} K lies outside the partition-function table "
+                f"[{tab[0]:g}, {tab[-1]:g}] K"
+            )
+    if not is_traced(pf_q):
+        q = np.asarray(pf_q, dtype=np.float64)
+        if not np.all(np.isfinite(q) & (q > 0)):
+            raise ValueError(
+                f"pf_q must be positive and finite; got {q[~(np.isfinite(q) & (q > 0))]}"
+            )
+    if not is_traced(t_k, pf_t_k):  # (a traced table's range is known only inside jit)
+        t = np.asarray(t_k, dtype=np.float64)
+        lo, hi = (float(v) for v in np.asarray(pf_t_k, dtype=np.float64)[[0, -1]])
+        bad = ~np.isfinite(t) | (t < lo) | (t > hi)
+        if np.any(bad):
+            raise ValueError(
+                f"t_k must be finite and within the partition-function table [{lo:g}, {hi:g}] "
+                f"K; got {_format(t[bad])} K"
+            )
+    dtype = float_dtype(t_k, pf_t, q_tab)
+    pf_t, q_tab = pf_t.astype(dtype), q_tab.astype(dtype)
+    table_ok = (
+        jnp.all(jnp.diff(pf_t) > 0)
+        & (pf_t[0] > 0)
+        & jnp.all(positive(pf_t))
+        & jnp.all(positive(q_tab))
+        & (pf_t[0] <= t_ref_k)
+        & (t_ref_k <= pf_t[-1])
+    )
+    t = jnp.asarray(t_k, dtype=dtype)
+    out = partition_ratio_core(t, pf_t, q_tab, t_ref_k=t_ref_k)
+    # NaN gradient with respect to an out-of-table t (the ratio itself is NaN there already)
+    poison = jnp.where((t >= pf_t[0]) & (t <= pf_t[-1]), jnp.zeros((), dtype), jnp.nan) * t
+    return jnp.where(table_ok, out, jnp.nan) + poison
+
+
+def partition_ratio_core(t_k, pf_t, q_tab, *, t_ref_k=296.0):
+    """:func:`partition_ratio` without the concrete checks (tables checked by the caller):
+    NaN where ``t_k`` is outside the table, computed at an in-range stand-in there."""
     t = jnp.asarray(t_k)
     ok = (t >= pf_t[0]) & (t <= pf_t[-1])
     t_safe = stand_in(ok, t, t_ref_k)

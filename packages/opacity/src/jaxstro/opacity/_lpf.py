@@ -14,13 +14,15 @@ from jaxstro.linedb import LineList
 from jaxstro.opacity._calc_common import (
     CrossSectionAPI,
     LineArrays,
+    check_grid,
+    check_lines,
     line_arrays,
     select_lines,
     strengths_widths,
     table_dtype,
 )
 from jaxstro.opacity._lines import doppler_sigma
-from jaxstro.opacity._voigt import _R_SWITCH, _SQRT_PI, far_hjerting, voigt_hjerting
+from jaxstro.opacity._voigt import _R_SWITCH, _SQRT_PI, _hjerting, far_hjerting
 
 __all__ = ["LPFCalculator", "prepare_lpf"]
 
@@ -85,7 +87,7 @@ class LPFCalculator(CrossSectionAPI):
             near = inside & (jnp.abs(zn) < _R_SWITCH)
             h_near = jnp.where(
                 near,
-                voigt_hjerting(jnp.where(near, x, 0.0) / scale[:, None], (gam_c / scale)[:, None]),
+                _hjerting(jnp.where(near, x, 0.0) / scale[:, None], (gam_c / scale)[:, None]),
                 0.0,
             )
             acc = acc.at[jnp.where(inside, idx, n_grid)].add(norm[:, None] * h_near, mode="drop")
@@ -131,8 +133,14 @@ def prepare_lpf(
     Raises
     ------
     ValueError
-        If ``margin_cm1 < 0``, no line lies within it, or ``dtype`` is not floating.
+        If ``nu_grid`` or ``lines`` is malformed (see ``make_calculator``), ``margin_cm1`` is
+        negative or not finite, ``chunk`` is not an integer >= 1, no line lies within
+        ``margin_cm1`` of the grid, or ``dtype`` is not floating.
     """
+    check_lines(lines)
+    check_grid(nu_grid)
+    if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
+        raise ValueError(f"chunk must be an integer >= 1 (lines per block); got {chunk!r}")
     keep = select_lines(lines, nu_grid, margin_cm1)
     n = keep.size
     pad = (-n) % chunk

@@ -18,6 +18,8 @@ from jaxstro.linedb import LineList
 from jaxstro.opacity._calc_common import (
     CrossSectionAPI,
     LineArrays,
+    check_grid,
+    check_lines,
     line_arrays,
     select_lines,
     strengths_widths,
@@ -28,6 +30,7 @@ from jaxstro.opacity._dit import (
     TwoLevelArrays,
     auto_oversample,
     check_eslog,
+    check_oversample,
     core_buffer_steps,
     doppler_sigma_q,
     eslog_float64,
@@ -154,15 +157,18 @@ def prepare_modit(
         If ``nu_grid`` is not ESLOG, an option is out of its range, or no line lies within
         ``margin_cm1`` of the grid.
     """
+    check_lines(lines)
+    check_grid(nu_grid)
     nu = eslog_float64(nu_grid)
     if not (0 < gamma_resolution <= 1):
         raise ValueError(
             f"gamma_resolution must be in (0, 1] (step in ln gamma); got {gamma_resolution!r}"
         )
+    if not (isinstance(t_min_k, (int, float, np.integer, np.floating)) and 0 < t_min_k < np.inf):
+        raise ValueError(f"t_min_k must be a positive finite temperature [K]; got {t_min_k!r}")
+    check_oversample(oversample)
     if oversample is None:
         oversample = auto_oversample(check_eslog(nu), np.max(lines.molmass_amu), t_min_k)
-    elif int(oversample) != oversample or not 1 <= oversample <= 64:
-        raise ValueError(f"oversample must be an integer in [1, 64] or None; got {oversample!r}")
     t_range = (float(lines.pf_t_k[0]), float(lines.pf_t_k[-1]))
     buffer = core_buffer_steps(nu, t_range[1], np.min(lines.molmass_amu), margin_cm1)
     sig_min = float(

@@ -24,12 +24,19 @@ import numpy as np
 from jax.typing import ArrayLike, DTypeLike
 
 from jaxstro.linedb import LineList
-from jaxstro.opacity._calc_common import CrossSectionAPI, select_lines, table_dtype
+from jaxstro.opacity._calc_common import (
+    CrossSectionAPI,
+    check_grid,
+    check_lines,
+    select_lines,
+    table_dtype,
+)
 from jaxstro.opacity._dit import (
     TwoLevel,
     TwoLevelArrays,
     auto_oversample,
     check_eslog,
+    check_oversample,
     core_buffer_steps,
     doppler_sigma_q,
     eslog_float64,
@@ -40,7 +47,7 @@ from jaxstro.opacity._dit import (
     two_level_arrays,
     two_level_convolve_columns,
 )
-from jaxstro.opacity._lines import C2_CM_K, partition_ratio
+from jaxstro.opacity._lines import C2_CM_K, partition_ratio_core
 
 __all__ = ["PreMODITCalculator", "prepare_premodit", "elower_node_spacing"]
 
@@ -97,7 +104,7 @@ class PreMODITCalculator(CrossSectionAPI):
     def _xs(self, t_k, p_bar):
         lay = self.layout
         x = 1.0 / t_k - 1.0 / self.t_ref
-        q_ratio = partition_ratio(t_k, self.pf_t, self.pf_q, t_ref_k=self.t_ref)
+        q_ratio = partition_ratio_core(t_k, self.pf_t, self.pf_q, t_ref_k=self.t_ref)
         # in log space: the Boltzmann factor alone overflows float32 for E'' ~ 1e4 cm^-1
         log_factor = -C2_CM_K * self.e_nodes * (x - self.x_mid) + jnp.log(q_ratio)[self.e_iso]
         dtype = self.log_values.dtype
@@ -129,9 +136,11 @@ def _two_node_weights(t, de, x_lo, x_hi):
 def _max_relative_error(de, x_lo, x_hi):
     t = np.linspace(0.0, 1.0, 41)[:, None]
     x = np.linspace(x_lo, x_hi, 81)[None, :]
-    w0, w1 = _two_node_weights(t, de, x_lo, x_hi)
-    approx = w0 * np.exp(C2_CM_K * t * de * x) + w1 * np.exp(-C2_CM_K * (1 - t) * de * x)
-    return float(np.max(np.abs(approx - 1.0)))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        w0, w1 = _two_node_weights(t, de, x_lo, x_hi)
+        approx = w0 * np.exp(C2_CM_K * t * de * x) + w1 * np.exp(-C2_CM_K * (1 - t) * de * x)
+    err = float(np.max(np.abs(approx - 1.0)))
+    return err if np.isfinite(err) else np.inf  # overflow: no good
 
 
 def elower_node_spacing(
@@ -154,10 +163,31 @@ def elower_node_spacing(
     Returns
     -------
     float
-        Node spacing [cm^-1], found by bisection between 1e-3 and 1e6 cm^-1.
+        Node spacing [cm^-1], found by bisection between 1e-3 and 1e6 cm^-1 (1e6 when
+        even that spacing meets ``tolerance``).
+
+    Raises
+    ------
+    ValueError
+        If ``t_low``, ``t_high`` or ``t_ref`` is not finite and positive, ``t_low >=
+        t_high``, ``tolerance`` is not in (0, 1), or no spacing >= 1e-3 cm^-1 meets it.
     """
+    for name, v in (("t_low", t_low), ("t_high", t_high), ("t_ref", t_ref)):
+        if not (isinstance(v, (int, float, np.integer, np.floating)) and 0 < v < np.inf):
+            raise ValueError(f"{name} must be a positive finite temperature [K]; got {v!r}")
+    if not t_low < t_high:
+        raise ValueError(f"t_low must be below t_high [K]; got t_low={t_low}, t_high={t_high}")
+    if not (isinstance(tolerance, (int, float, np.integer, np.floating)) and 0 < tolerance < 1):
+        raise ValueError(f"tolerance must be in (0, 1) (relative); got {tolerance!r}")
     x_lo, x_hi = 1.0 / t_high - 1.0 / t_ref, 1.0 / t_low - 1.0 / t_ref
     lo, hi = 1e-3, 1e6
+    if _max_relative_error(lo, x_lo, x_hi) > tolerance:
+        raise ValueError(
+            f"tolerance={tolerance!r} is below what a 1e-3 cm^-1 node spacing achieves over "
+            f"[{t_low}, {t_high}] K ({_max_relative_error(lo, x_lo, x_hi):.3g}); use a larger one"
+        )
+    if _max_relative_error(hi, x_lo, x_hi) <= tolerance:
+        return hi
     for _ in range(80):
         mid = np.sqrt(lo * hi)
         lo, hi = (mid, hi) if _max_relative_error(mid, x_lo, x_hi) <= tolerance else (lo, mid)
@@ -196,7 +226,8 @@ def prepare_premodit(
     margin_cm1 : float
         Lines centred up to this far outside the grid contribute [cm^-1].
     oversample : int or None
-        Fine-grid refinement; None picks it from ``robust_range[0]``.
+        Fine-grid refinement, an integer in [1, 64]; None picks it from
+        ``robust_range[0]``.
     isotopologue_doppler : bool
         One Doppler class per isotopologue instead of the strength-weighted mean mass.
     dtype : DTypeLike or None
@@ -213,7 +244,11 @@ def prepare_premodit(
         If ``nu_grid`` is not ESLOG, an option is out of its range, or no line lies within
         ``margin_cm1`` of the grid.
     """
+    check_lines(lines)
+    check_grid(nu_grid)
     nu = eslog_float64(nu_grid)
+    if np.shape(robust_range) != (2,):
+        raise ValueError(f"robust_range must be a pair (T_low, T_high) [K]; got {robust_range!r}")
     t_low, t_high = (float(v) for v in robust_range)
     pf_lo, pf_hi = float(lines.pf_t_k[0]), float(lines.pf_t_k[-1])
     if not (pf_lo <= t_low < t_high <= pf_hi):
@@ -226,6 +261,7 @@ def prepare_premodit(
     for name, v in (("gamma_resolution", gamma_resolution), ("n_resolution", n_resolution)):
         if not (0 < v <= 1):
             raise ValueError(f"{name} must be in (0, 1]; got {v!r}")
+    check_oversample(oversample)
     if oversample is None:
         oversample = auto_oversample(check_eslog(nu), np.max(lines.molmass_amu), t_low)
     buffer = core_buffer_steps(nu, t_high, np.min(lines.molmass_amu), margin_cm1)

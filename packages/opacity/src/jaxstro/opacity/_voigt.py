@@ -23,6 +23,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
+from jaxstro.opacity._checks import Arg, apply_domain, finite, float_dtype, nonnegative, positive
+
 __all__ = ["faddeeva", "voigt_hjerting", "voigt"]
 
 # Python floats, not numpy scalars: a numpy float64 scalar is strongly typed in JAX and would
@@ -102,28 +104,8 @@ def _w_small_y(z):
 
 
 @jax.custom_jvp
-def faddeeva(z: ArrayLike) -> jax.Array:
-    """Faddeeva function ``w(z) = exp(-z^2) erfc(-i z)`` in the upper half plane.
-
-    Parameters
-    ----------
-    z : ArrayLike
-        (...) complex points with ``Im z >= 0`` (dimensionless). The lower half plane is not
-        supported: there the approximations are not accurate and no error is raised.
-
-    Returns
-    -------
-    jax.Array
-        (...) ``w(z)``, complex64 for complex64 input and complex128 for complex128 input.
-        Relative error in ``Re w`` below 1e-8 in complex128 (see the module notes); in
-        complex64 about 1e-5 near the real axis for ``|Re z| >= 2.5``.
-
-    Notes
-    -----
-    The derivative ``dw/dz = -2 z w + 2 i / sqrt(pi)`` is attached analytically
-    (``jax.custom_jvp``), so forward and reverse gradients are exact.
-    """
-    z = jnp.asarray(z)
+def _faddeeva_upper(z):
+    """w(z) for Im z >= 0 (complex input; no checks)."""
     far = jnp.abs(z) >= _R_SWITCH
     # keep both branches finite where they are not selected
     z_near = jnp.where(far, 0.0 + 0.0j, z)
@@ -138,12 +120,64 @@ def faddeeva(z: ArrayLike) -> jax.Array:
     return jnp.where(jnp.imag(z) == 0, jax.lax.complex(jnp.exp(-x * x), jnp.imag(w)), w)
 
 
-@faddeeva.defjvp
+@_faddeeva_upper.defjvp
 def _faddeeva_jvp(primals, tangents):
     (z,), (dz,) = primals, tangents
-    w = faddeeva(z)
+    w = _faddeeva_upper(z)
     dw = -2.0 * z * w + 2j / _SQRT_PI
     return w, dw * dz
+
+
+def _complex_dtype(dtype):
+    """complex64 for float32 / complex64, complex128 for float64 / complex128."""
+    return jnp.result_type(dtype, jnp.complex64)
+
+
+def _faddeeva_any(z):
+    """w(z) on the whole plane: the lower half plane by w(z) = 2 exp(-z^2) - w(-z)."""
+    lower = jnp.imag(z) < 0
+    w_up = _faddeeva_upper(jnp.where(lower, -z, z))
+    z_lo = jnp.where(lower, z, 0.0 + 0.0j)  # exp(-z^2) only where it is used
+    return jnp.where(lower, 2.0 * jnp.exp(-z_lo * z_lo) - w_up, w_up)
+
+
+def faddeeva(z: ArrayLike) -> jax.Array:
+    """Faddeeva function ``w(z) = exp(-z^2) erfc(-i z)``.
+
+    Parameters
+    ----------
+    z : ArrayLike
+        (...) finite complex (or real, or integer) points (dimensionless). The lower half
+        plane is reached through ``w(z) = 2 exp(-z^2) - w(-z)``; there ``|w|`` grows like
+        ``exp(Im(z)^2 - Re(z)^2)`` and overflows to inf where that exceeds the dtype's range.
+
+    Returns
+    -------
+    jax.Array
+        (...) ``w(z)``: complex64 for complex64 / float32 input, complex128 for complex128 /
+        float64 input, JAX's default complex for integers. Relative error in ``Re w`` below
+        1e-8 in complex128 (see the module notes); in complex64 about 1e-5 near the real axis
+        for ``|Re z| >= 2.5``.
+
+    Raises
+    ------
+    ValueError
+        If a concrete ``z`` has a NaN or infinite part. Traced (jit / vmap / grad): NaN there,
+        with a NaN gradient (the package's out-of-range policy).
+
+    Notes
+    -----
+    The derivative ``dw/dz = -2 z w + 2 i / sqrt(pi)`` is attached analytically
+    (``jax.custom_jvp``), so forward and reverse gradients are exact.
+    """
+    dtype = _complex_dtype(float_dtype(z))
+    arg = Arg("z", z, finite, "finite (no NaN or inf part)", safe=0.0 + 0.0j)
+    return apply_domain(_faddeeva_any, arg, dtype=dtype)
+
+
+def _hjerting(u, a):
+    """Re w(u + i a) for real arrays of one dtype, a >= 0 (no checks)."""
+    return jnp.real(_faddeeva_upper(jax.lax.complex(*jnp.broadcast_arrays(u, a))))
 
 
 def voigt_hjerting(u: ArrayLike, a: ArrayLike) -> jax.Array:
@@ -153,22 +187,35 @@ def voigt_hjerting(u: ArrayLike, a: ArrayLike) -> jax.Array:
     ----------
     u : ArrayLike
         (...) distance from line centre in Doppler units, ``x / (sqrt(2) sigma)``
-        (dimensionless).
+        (dimensionless), finite.
     a : ArrayLike
-        Damping parameter ``gamma / (sqrt(2) sigma)`` (dimensionless), ``a >= 0``: a scalar
-        or an array of the same shape as ``u`` (no other broadcasting); cast to the dtype of
-        ``u``.
+        Damping parameter ``gamma / (sqrt(2) sigma)`` (dimensionless), ``0 <= a < inf``;
+        broadcast against ``u``.
 
     Returns
     -------
     jax.Array
-        (...) ``H(a, u)`` in the shape of ``u`` (of ``a`` if ``u`` is a scalar), normalised
-        so that ``H(0, 0) = 1``; its integral over ``u`` is ``sqrt(pi)``.
+        (...) ``H(a, u)`` in the broadcast shape of ``u`` and ``a`` and their promoted
+        floating dtype (JAX's default float for integers), normalised so that
+        ``H(0, 0) = 1``; its integral over ``u`` is ``sqrt(pi)``.
+
+    Raises
+    ------
+    ValueError
+        If a concrete ``u`` is NaN or inf, or a concrete ``a`` is negative, NaN or inf.
+        Traced: NaN there, with a NaN gradient (the package's out-of-range policy).
     """
-    u = jnp.asarray(u)
-    a = jnp.asarray(a, dtype=u.dtype)
-    z = jax.lax.complex(u, a) if u.dtype in (jnp.float32, jnp.float64) else u + 1j * a
-    return jnp.real(faddeeva(z))
+    return apply_domain(
+        _hjerting,
+        Arg("u", u, finite, "finite (dimensionless)", safe=0.0),
+        Arg("a", a, nonnegative, ">= 0 and finite (dimensionless)", safe=1.0),
+    )
+
+
+def _voigt(x, s, g):
+    x, s, g = jnp.broadcast_arrays(x, s, g)
+    scale = s * math.sqrt(2.0)
+    return _hjerting(x / scale, g / scale) / (scale * _SQRT_PI)
 
 
 def voigt(x_cm1: ArrayLike, sigma_cm1: ArrayLike, gamma_cm1: ArrayLike) -> jax.Array:
@@ -177,12 +224,13 @@ def voigt(x_cm1: ArrayLike, sigma_cm1: ArrayLike, gamma_cm1: ArrayLike) -> jax.A
     Parameters
     ----------
     x_cm1 : ArrayLike
-        (...) distance from line centre [cm^-1].
+        (...) distance from line centre [cm^-1], finite.
     sigma_cm1 : ArrayLike
-        Gaussian standard deviation [cm^-1], ``> 0``; broadcast against ``x_cm1``.
-    gamma_cm1 : ArrayLike
-        Lorentzian half width at half maximum [cm^-1], ``>= 0``; broadcast against
+        Gaussian standard deviation [cm^-1], ``0 < sigma_cm1 < inf``; broadcast against
         ``x_cm1``.
+    gamma_cm1 : ArrayLike
+        Lorentzian half width at half maximum [cm^-1], ``0 <= gamma_cm1 < inf``; broadcast
+        against ``x_cm1``.
 
     Returns
     -------
@@ -191,14 +239,20 @@ def voigt(x_cm1: ArrayLike, sigma_cm1: ArrayLike, gamma_cm1: ArrayLike) -> jax.A
         of the three inputs and their promoted floating dtype (JAX's default float for
         integer inputs).
 
+    Raises
+    ------
+    ValueError
+        If a concrete argument is outside its range above (NaN and inf included). Traced
+        (jit / vmap / grad): NaN where an input is out of range, with a NaN gradient with
+        respect to it, never a finite wrong number (the package's out-of-range policy).
+
     References
     ----------
     Weideman (1994), SIAM J. Numer. Anal. 31, 1497; Humlicek (1982), JQSRT 27, 437.
     """
-    x, s, g = jnp.broadcast_arrays(*(jnp.asarray(v) for v in (x_cm1, sigma_cm1, gamma_cm1)))
-    dtype = jnp.result_type(x, s, g)
-    if not jnp.issubdtype(dtype, jnp.floating):
-        dtype = jnp.result_type(float)
-    x, s, g = (v.astype(dtype) for v in (x, s, g))
-    scale = s * math.sqrt(2.0)
-    return voigt_hjerting(x / scale, g / scale) / (scale * _SQRT_PI)
+    return apply_domain(
+        _voigt,
+        Arg("x_cm1", x_cm1, finite, "finite [cm^-1]", safe=0.0),
+        Arg("sigma_cm1", sigma_cm1, positive, "> 0 and finite [cm^-1]", safe=1.0),
+        Arg("gamma_cm1", gamma_cm1, nonnegative, ">= 0 and finite [cm^-1]", safe=1.0),
+    )
