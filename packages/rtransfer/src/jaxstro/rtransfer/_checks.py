@@ -198,7 +198,8 @@ def apply_domain(fn: Callable[..., jax.Array], *args: Arg, dtype: Any = None) ->
 
 def float_dtype(*values: Any):
     """The floating dtype the inputs promote to (integers -> JAX's default float)."""
-    dt = jnp.result_type(*[v for v in values if v is not None])
+    vals = [jnp.asarray(v) if isinstance(v, (list, tuple)) else v for v in values]
+    dt = jnp.result_type(*[v for v in vals if v is not None])
     if not jnp.issubdtype(dt, jnp.floating):
         dt = jnp.result_type(float)
     return dt

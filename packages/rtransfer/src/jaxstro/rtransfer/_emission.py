@@ -167,14 +167,14 @@ def _ibased_intensity(dtau, s_layers, s_bot, mu):
     tau = jnp.concatenate([jnp.zeros_like(dtau[:1]), jnp.cumsum(dtau, axis=0)])  # (N+1, G)
     s_ext = jnp.concatenate([jnp.zeros_like(s_layers[:1]), s_layers, s_bot[None]])
     ds = s_ext[1:] - s_ext[:-1]  # (N+1, G): S_n - S_{n-1}
-    return jnp.stack([jnp.sum(ds * jnp.exp(-tau / m), axis=0) for m in mu])
+    return jnp.stack([jnp.sum(ds * jnp.exp(-tau / float(m)), axis=0) for m in mu])
 
 
 def _ibased_flux(dtau, s_layers, s_bot, mu, w):
     tau = jnp.concatenate([jnp.zeros_like(dtau[:1]), jnp.cumsum(dtau, axis=0)])
     s_ext = jnp.concatenate([jnp.zeros_like(s_layers[:1]), s_layers, s_bot[None]])
     ds = s_ext[1:] - s_ext[:-1]
-    g = sum((2.0 * m * wi) * jnp.exp(-tau / m) for m, wi in zip(mu, w, strict=True))
+    g = sum(float(2.0 * m * wi) * jnp.exp(-tau / float(m)) for m, wi in zip(mu, w, strict=True))
     return jnp.sum(ds * g, axis=0)
 
 
@@ -182,7 +182,7 @@ def _linsap_intensity(dtau, s_bnd, s_bot, mu):
     tau_top = jnp.concatenate([jnp.zeros_like(dtau[:1]), jnp.cumsum(dtau[:-1], axis=0)])
     tau_n = tau_top[-1] + dtau[-1]
     out = []
-    for m in mu:
+    for m in map(float, mu):
         beta, gamma = _linsap_coeffs(dtau / m)
         di = jnp.exp(-tau_top / m) * (beta * s_bnd[:-1] + gamma * s_bnd[1:])
         out.append(jnp.sum(di, axis=0) + s_bot * jnp.exp(-tau_n / m))

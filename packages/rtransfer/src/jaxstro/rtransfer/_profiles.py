@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 import jax
@@ -220,9 +221,10 @@ def clip_temperature(
 
     ``method="soft"`` (default):
     ``t_min + w softplus((T - t_min)/w) - w softplus((T - t_max)/w)``, which equals T to within
-    ``w log 2`` inside the range, tends to the bounds outside it, is strictly inside
-    ``(t_min, t_max)`` and has a strictly positive derivative everywhere (an optimiser or
-    sampler that wanders outside still feels a gradient back). ``w`` defaults to 1 % of the
+    ``w log 2`` inside the range, tends to the bounds outside it, stays inside
+    ``[t_min, t_max]`` (strictly, up to rounding) and has a strictly positive derivative
+    (until (T - t_max) / w ~ 700, computed without cancellation), so an optimiser or
+    sampler that wanders outside still feels a gradient back. ``w`` defaults to 1 % of the
     range. ``method="hard"`` is ``jnp.clip`` (zero gradient outside, like ExoJAX's
     ``clip_temperature``).
 
@@ -260,4 +262,18 @@ def clip_temperature(
     w = 0.01 * (hi - lo) if width_k is None else float(width_k)
     if not (np.isfinite(w) and w > 0):
         raise ValueError(f"width_k must be finite and > 0 [K]; got {width_k!r}")
+    return _soft_clip(t, lo, hi, w)
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(1, 2, 3))
+def _soft_clip(t, lo, hi, w):
     return lo + w * jax.nn.softplus((t - lo) / w) - w * jax.nn.softplus((t - hi) / w)
+
+
+@_soft_clip.defjvp
+def _soft_clip_jvp(lo, hi, w, primals, tangents):
+    (t,), (dt,) = primals, tangents
+    a, b = (t - lo) / w, (t - hi) / w
+    # sigmoid(a) - sigmoid(b) without cancellation: > 0 until (T - t_max) / w ~ 700
+    d = jax.nn.sigmoid(a) * jax.nn.sigmoid(-b) * (-jnp.expm1(b - a))
+    return _soft_clip(t, lo, hi, w), d * dt
