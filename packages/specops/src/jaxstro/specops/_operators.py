@@ -220,8 +220,9 @@ class RotationOperator:
         Raises
         ------
         ValueError
-            If the spectrum's last axis is not n_grid, a parameter is not a scalar, or a
-            concrete parameter is out of range (NaN/inf included).
+            If the spectrum's last axis is not n_grid or a concrete spectrum holds NaN/inf,
+            a parameter is not a scalar, or a concrete parameter is out of range (NaN/inf
+            included).
         """
         spectrum = _check_spectrum(spectrum, self.n_grid)
         for x, name in ((vsini_kms, "vsini_kms"), (u1, "u1"), (u2, "u2")):
@@ -426,8 +427,9 @@ class InstrumentalProfile:
         Raises
         ------
         ValueError
-            If the spectrum's last axis is not n_grid, R is not a scalar, or a concrete R is
-            ``<= 0``, below ``resolving_power_min``, NaN or inf.
+            If the spectrum's last axis is not n_grid or a concrete spectrum holds NaN/inf,
+            R is not a scalar, or a concrete R is ``<= 0``, below ``resolving_power_min``,
+            NaN or inf.
         """
         spectrum = _check_spectrum(spectrum, self.n_grid)
         _check_scalar(resolving_power, "resolving_power")

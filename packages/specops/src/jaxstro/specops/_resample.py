@@ -183,8 +183,8 @@ class Resampler:
         Raises
         ------
         ValueError
-            If the spectrum's last axis is not n_model, ``rv_kms`` is not a scalar, or a
-            concrete ``rv_kms`` is out of range, NaN or inf.
+            If the spectrum's last axis is not n_model or a concrete spectrum holds NaN/inf,
+            ``rv_kms`` is not a scalar, or a concrete ``rv_kms`` is out of range, NaN or inf.
         """
         spectrum = as_float(spectrum)
         if spectrum.ndim < 1 or spectrum.shape[-1] != self.n_model:
