@@ -188,14 +188,16 @@ def test_in_range_gradient_equals_unguarded(small, ops):
     ]
     np.testing.assert_allclose(grad, fd, rtol=1e-6)
 
+    @jax.jit
     def guarded_ip(r):
         return jnp.sum((w * ip.apply(f, r))[inner])
 
+    @jax.jit
     def unguarded_ip(r):
         return jnp.sum((w * jnp.convolve(jnp.asarray(f), ip.kernel_weights(r), mode="same"))[inner])
 
     np.testing.assert_allclose(
-        jax.grad(guarded_ip)(4.5e4), jax.grad(unguarded_ip)(4.5e4), rtol=1e-10
+        jax.jit(jax.grad(guarded_ip))(4.5e4), jax.jit(jax.grad(unguarded_ip))(4.5e4), rtol=1e-10
     )
 
 
