@@ -11,6 +11,8 @@ import numpy as np
 from jax.scipy.special import logsumexp
 from jax.typing import ArrayLike
 
+from jaxstro.splinedens._checks import check_finite, check_positive
+
 __all__ = [
     "log_normal",
     "poisson_process_loglike",
@@ -39,7 +41,18 @@ def log_normal(x: ArrayLike, mu: ArrayLike, sigma: ArrayLike) -> jax.Array:
     -------
     (...) array, the broadcast shape
         log density [log of 1/u].
+
+    Concrete NaN/inf ``x`` or ``mu``, or ``sigma`` not finite and > 0: ValueError naming the
+    argument. Traced (under jit/vmap/grad): NaN where ``sigma <= 0`` or an input is NaN.
     """
+    check_finite("log_normal", "x", x)
+    check_finite("log_normal", "mu", mu)
+    check_positive("log_normal", "sigma", sigma)
+    return _log_normal(x, mu, sigma)
+
+
+def _log_normal(x, mu, sigma):
+    """:func:`log_normal` without the concrete-input checks (the package's hot paths)."""
     z = (x - mu) / sigma
     return -0.5 * z * z - jnp.log(sigma) - _LOG_SQRT_2PI
 
@@ -59,7 +72,18 @@ def poisson_process_loglike(log_rate_at_data: ArrayLike, log_integral: ArrayLike
     -------
     (...) array
         Log-likelihood [nats], up to the data-independent constant.
+
+    ``-inf`` entries (a zero rate or integral) are accepted; concrete NaN or ``+inf``:
+    ValueError; traced: the result is NaN (or -inf for a rate of zero at a data point).
     """
+    check_finite(
+        "poisson_process_loglike", "log_rate_at_data", log_rate_at_data, allow_neg_inf=True
+    )
+    check_finite("poisson_process_loglike", "log_integral", log_integral, allow_neg_inf=True)
+    return _poisson_process_loglike(log_rate_at_data, log_integral)
+
+
+def _poisson_process_loglike(log_rate_at_data, log_integral):
     return jnp.sum(log_rate_at_data, axis=-1) - jnp.exp(log_integral)
 
 
@@ -76,6 +100,8 @@ def log_mixture(*log_densities: ArrayLike) -> jax.Array:
     (...) array, the broadcast shape
         Log of the summed density [same unit].
     """
+    for i, v in enumerate(log_densities):
+        check_finite("log_mixture", f"log_densities[{i}]", v, allow_neg_inf=True)
     if len(log_densities) == 1:
         return jnp.asarray(log_densities[0])
     if len(log_densities) == 2:
@@ -100,8 +126,14 @@ def random_walk_log_prior(values: ArrayLike, sigma: ArrayLike = 1.0) -> jax.Arra
     (...) array
         Log prior density [log of 1/u^(n_knots - 1)].
     """
+    check_finite("random_walk_log_prior", "values", values)
+    check_positive("random_walk_log_prior", "sigma", sigma)
+    return _random_walk_log_prior(values, sigma)
+
+
+def _random_walk_log_prior(values, sigma):
     v = jnp.asarray(values)
-    return jnp.sum(log_normal(v[..., 1:], v[..., :-1], sigma), axis=-1)
+    return jnp.sum(_log_normal(v[..., 1:], v[..., :-1], sigma), axis=-1)
 
 
 def membership_probability(log_components, component: int | str) -> jax.Array:
@@ -133,6 +165,14 @@ def membership_probability(log_components, component: int | str) -> jax.Array:
     >>> log_rates = {"stream": log_stream, "background": log_bg, "cocoon": log_cocoon}
     >>> p_stream = membership_probability(log_rates, "stream")
     """
+    if isinstance(log_components, Mapping):
+        entries = [(f"log_components[{k!r}]", v) for k, v in log_components.items()]
+    elif isinstance(log_components, jax.Array | np.ndarray):
+        entries = [("log_components", log_components)]
+    else:
+        entries = [(f"log_components[{i}]", v) for i, v in enumerate(log_components)]
+    for name, v in entries:
+        check_finite("membership_probability", name, v, allow_neg_inf=True)
     if isinstance(log_components, Mapping):
         names = list(log_components)
         if isinstance(component, Hashable) and component in log_components:

@@ -15,6 +15,8 @@ import numpy as np
 from jax.scipy.special import logsumexp
 from jax.typing import ArrayLike
 
+from jaxstro.splinedens._checks import check_finite
+
 __all__ = [
     "simpson_weights",
     "trapezoid_weights",
@@ -29,8 +31,18 @@ def _check_grid(x, name="x") -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 1 or x.size < 2:
         raise ValueError(f"{name} must be a 1-D grid of at least 2 points; got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        bad = np.flatnonzero(~np.isfinite(x))
+        raise ValueError(
+            f"{name} must be a finite grid; got {x[bad[0]]} at index {int(bad[0])} "
+            f"({bad.size} non-finite value(s))"
+        )
     if not np.all(np.diff(x) > 0):
-        raise ValueError(f"{name} must be strictly increasing")
+        i = int(np.flatnonzero(np.diff(x) <= 0)[0])
+        raise ValueError(
+            f"{name} must be strictly increasing; got {name}[{i}] = {x[i]:g} >= "
+            f"{name}[{i + 1}] = {x[i + 1]:g}"
+        )
     return x
 
 
@@ -113,7 +125,12 @@ def log_integrate(log_f: ArrayLike, weights: ArrayLike, *, axis: int = -1) -> ja
     -------
     array of ``log_f``'s shape without ``axis``, dtype of ``log_f``
         Log of the integral [log of (f's units times x's units)].
+
+    ``log_f = -inf`` (f = 0) is accepted; concrete NaN or ``+inf`` in ``log_f`` (or non-finite
+    weights): ValueError; traced: the result is NaN (``+inf`` for a traced ``+inf``).
     """
+    check_finite("log_integrate", "log_f", log_f, allow_neg_inf=True)
+    check_finite("log_integrate", "weights", weights)
     log_f = float_array(log_f)
     w = jnp.asarray(weights, dtype=log_f.dtype)
     log_f = jnp.moveaxis(log_f, axis, -1)
@@ -185,7 +202,8 @@ def log_integrate_2d(
     if rule not in rules:
         raise ValueError(f"rule must be one of {sorted(rules)}; got {rule!r}")
     wx, wy = rules[rule](x), rules[rule](y)
-    log_f = jnp.asarray(log_f)
+    check_finite("log_integrate_2d", "log_f", log_f, allow_neg_inf=True)
+    log_f = float_array(log_f)  # integer log_f cast the weights to int (wrong, no error)
     if log_f.shape[-2:] != (wx.size, wy.size):
         raise ValueError(f"log_f must end in shape ({wx.size}, {wy.size}); got {log_f.shape}")
     w = jnp.asarray(np.outer(wx, wy), dtype=log_f.dtype)

@@ -19,6 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
+from jaxstro.splinedens._checks import check_finite
 from jaxstro.splinedens._integrate import float_array
 
 __all__ = [
@@ -43,7 +44,11 @@ def _check_knots(knots) -> np.ndarray:
     if x.ndim != 1 or x.size < 4:
         raise ValueError(f"knots must be a 1-D array of at least 4 values; got shape {x.shape}")
     if not np.all(np.isfinite(x)):
-        raise ValueError("knots must be finite")
+        bad = np.flatnonzero(~np.isfinite(x))
+        raise ValueError(
+            f"knots must be finite; got {x[bad[0]]} at index {int(bad[0])} "
+            f"({bad.size} non-finite value(s))"
+        )
     if not np.all(np.diff(x) > 0):
         bad = int(np.flatnonzero(np.diff(x) <= 0)[0])
         raise ValueError(
@@ -119,16 +124,15 @@ def _coeffs(a, b, h, nu, xp):
     raise ValueError(f"nu must be 0, 1, 2 or 3; got {nu}")
 
 
-def _cumulative_at_knots(knots, d2_map) -> np.ndarray:
+def _cumulative_at_knots(knots, d2_map, xp=np):
     """(n, n) matrix: integral from knots[0] to knots[k] as a linear map of y."""
-    n = knots.size
-    h = np.diff(knots)
-    full = np.zeros((n - 1, n))
-    for i in range(n - 1):
-        full[i, i] += h[i] / 2
-        full[i, i + 1] += h[i] / 2
-        full[i] -= h[i] ** 3 / 24 * (d2_map[i] + d2_map[i + 1])
-    return np.vstack([np.zeros((1, n)), np.cumsum(full, axis=0)])
+    n = knots.shape[0]
+    h = xp.diff(knots)
+    eye = xp.eye(n, dtype=h.dtype)
+    full = (h / 2)[:, None] * (eye[:-1] + eye[1:]) - (h**3 / 24)[:, None] * (
+        d2_map[:-1] + d2_map[1:]
+    )
+    return xp.concatenate([xp.zeros((1, n), dtype=h.dtype), xp.cumsum(full, axis=0)])
 
 
 def spline_design_matrix(spline: CubicSpline, x: ArrayLike, *, nu: int = 0) -> np.ndarray:
@@ -191,7 +195,9 @@ def spline_integral_matrix(spline: CubicSpline, x: ArrayLike) -> np.ndarray:
 def spline_eval(spline: CubicSpline, y: ArrayLike, x: ArrayLike, *, nu: int = 0) -> jax.Array:
     """Value (``nu=0``) or derivative ``nu`` of the spline through ``(knots, y)`` at ``x``.
 
-    jit/grad/vmap-safe in ``y`` and ``x``; beyond the end knots the end polynomials continue.
+    jit/grad/vmap-safe in ``y`` and ``x``; beyond the end knots the end polynomials continue
+    (as scipy's ``ext=0``; the density builders refuse data there). Concrete NaN/inf ``y`` or
+    ``x``: ValueError; traced: NaN where ``x`` is NaN/inf, everywhere if ``y`` holds a NaN.
 
     Parameters
     ----------
@@ -209,9 +215,11 @@ def spline_eval(spline: CubicSpline, y: ArrayLike, x: ArrayLike, *, nu: int = 0)
     array of shape ``y.shape[:-1] + x.shape``, dtype of ``y``
         The spline (or its derivative) [units of y per (units of x)**nu].
     """
+    check_finite("spline_eval", "y", y)
+    check_finite("spline_eval", "x", x)
     y = float_array(y)
     knots = jnp.asarray(spline.knots, dtype=y.dtype)
-    if y.shape[-1] != knots.shape[0]:
+    if y.ndim == 0 or y.shape[-1] != knots.shape[0]:
         raise ValueError(
             f"y must have {knots.shape[0]} values on its last axis; got shape {y.shape}"
         )
@@ -233,17 +241,25 @@ def spline_integral(spline: CubicSpline, y: ArrayLike, a: ArrayLike, b: ArrayLik
     y : (..., n_knots) array
         Values at the knots [any unit].
     a, b : (...) arrays or scalars
-        Limits of integration [units of the knots], broadcastable with each other.
+        Limits of integration [units of the knots], broadcastable with each other. Concrete
+        NaN/inf ``y``, ``a`` or ``b``: ValueError; traced: NaN.
 
     Returns
     -------
     array of shape ``y.shape[:-1] + broadcast(a, b).shape``, dtype of ``y``
         The integral [units of y times units of x].
     """
+    for name, v in (("y", y), ("a", a), ("b", b)):
+        check_finite("spline_integral", name, v)
     y = float_array(y)
     knots = jnp.asarray(spline.knots, dtype=y.dtype)
-    cum = jnp.asarray(_cumulative_at_knots(spline.knots, np.asarray(spline.d2_map)), dtype=y.dtype)
-    M = y @ jnp.asarray(spline.d2_map, dtype=y.dtype).T
+    if y.ndim == 0 or y.shape[-1] != knots.shape[0]:
+        raise ValueError(
+            f"y must have {knots.shape[0]} values on its last axis; got shape {y.shape}"
+        )
+    d2_map = jnp.asarray(spline.d2_map, dtype=y.dtype)
+    cum = _cumulative_at_knots(knots, d2_map, jnp)  # jnp: the spline may be a jit argument
+    M = y @ d2_map.T
     C = y @ cum.T
 
     def prim(x):

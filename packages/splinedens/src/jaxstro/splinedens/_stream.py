@@ -14,6 +14,8 @@ done in 1-D (it is flat in phi2): the same Simpson sum, without the 2-D mesh.
 
 from __future__ import annotations
 
+import math
+import numbers
 import warnings
 from collections.abc import Mapping
 from typing import NamedTuple
@@ -24,13 +26,14 @@ import numpy as np
 from jax.scipy.special import logsumexp
 from jax.typing import ArrayLike
 
+from jaxstro.splinedens._checks import check_finite, check_interval, is_traced
 from jaxstro.splinedens._density import (
-    log_normal,
+    _log_normal,
+    _poisson_process_loglike,
+    _random_walk_log_prior,
     membership_probability,
-    poisson_process_loglike,
-    random_walk_log_prior,
 )
-from jaxstro.splinedens._integrate import simpson_weights, trapezoid_weights
+from jaxstro.splinedens._integrate import float_array, simpson_weights, trapezoid_weights
 from jaxstro.splinedens._spline import make_spline, spline_design_matrix, spline_eval
 
 __all__ = [
@@ -48,6 +51,9 @@ __all__ = [
 ]
 
 STREAM_PARAM_NAMES = ("ln_amp", "track", "ln_width", "ln_bg")
+
+# integration grid points per axis: the (n1, n2) mesh is evaluated on every likelihood call
+_MAX_GRID = 100_000
 
 
 class StreamModel(NamedTuple):
@@ -87,12 +93,30 @@ def _as_1d(name, v) -> np.ndarray:
     return a
 
 
-def _grid(lo, hi, step, name) -> np.ndarray:
-    if not hi > lo:
-        raise ValueError(f"{name} must be (lower, upper) with lower < upper; got ({lo}, {hi})")
-    n = int(round((hi - lo) / step)) + 1
+def _positive_number(name, v, unit="") -> float:
+    """``float(v)``, or ValueError unless ``v`` is a real finite number > 0 (not a string)."""
+    ok = isinstance(v, numbers.Real | np.ndarray) and not isinstance(v, bool) and np.ndim(v) == 0
+    f = float(v) if ok else math.nan
+    if not (math.isfinite(f) and f > 0):
+        raise ValueError(f"{name} must be a finite number > 0{unit}; got {v!r}")
+    return f
+
+
+def _grid(window, step, name) -> np.ndarray:
+    """Uniform grid on the window with spacing ``step`` (rounded so it divides the window)."""
+    lo, hi = window
+    step_f = _positive_number("grid_step", step, " [deg]")
+    n = round((hi - lo) / step_f) + 1
     if n < 3:
-        raise ValueError(f"grid_step={step} leaves fewer than 3 grid points on {name}")
+        raise ValueError(
+            f"grid_step={step_f:g} leaves fewer than 3 grid points on {name} = ({lo:g}, {hi:g}); "
+            f"accepted: grid_step <= {(hi - lo) / 2:g}"
+        )
+    if n > _MAX_GRID:
+        raise ValueError(
+            f"grid_step={step_f:g} gives {n} grid points on {name} = ({lo:g}, {hi:g}); "
+            f"accepted: at most {_MAX_GRID} points, grid_step >= {(hi - lo) / (_MAX_GRID - 1):g}"
+        )
     return np.linspace(lo, hi, n)
 
 
@@ -116,13 +140,17 @@ def prepare_stream_model(
     ----------
     phi1, phi2 : (N,) star positions [deg] in the stream frame.
     amp_knots, track_knots, bg_knots : knot positions [deg] of the stream log-amplitude, of
-        the track mean and log-width (shared), and of the background log-density.
-    window_phi1, window_phi2 : integration window [deg]; data outside it are kept (a warning
-        says how many).
-    grid_step : spacing [deg] of the integration grid (0.1 in the reference analysis).
+        the track mean and log-width (shared), and of the background log-density: each at
+        least 4, finite, strictly increasing, covering ``window_phi1`` and every star's phi1
+        (ValueError otherwise: beyond its end knots a spline is only extrapolated).
+    window_phi1, window_phi2 : integration window [deg], finite (lower, upper) with
+        lower < upper; data outside it are kept (a warning says how many).
+    grid_step : spacing [deg] of the integration grid (0.1 in the reference analysis): a
+        finite number > 0 leaving 3 to 100,000 points per axis, rounded so that it divides
+        each window.
     rule : "simpson" (default) or "trapezoid".
     prior_sigma : standard deviation of the random-walk smoothness priors [units of each
-        spline: log density, deg, log deg].
+        spline: log density, deg, log deg], finite and > 0.
     dtype : dtype of the tables (default: JAX's default float dtype).
 
     Returns
@@ -139,8 +167,32 @@ def prepare_stream_model(
         )
     if rule not in ("simpson", "trapezoid"):
         raise ValueError(f"rule must be 'simpson' or 'trapezoid'; got {rule!r}")
-    if not prior_sigma > 0:
-        raise ValueError(f"prior_sigma must be > 0; got {prior_sigma}")
+    prior_sigma = _positive_number("prior_sigma", prior_sigma)
+    window_phi1 = check_interval("window_phi1", window_phi1, " [deg]")
+    window_phi2 = check_interval("window_phi2", window_phi2, " [deg]")
+    g1 = _grid(window_phi1, grid_step, "window_phi1")
+    g2 = _grid(window_phi2, grid_step, "window_phi2")
+    splines = {}
+    for name, k in (("amp_knots", amp_knots), ("track_knots", track_knots), ("bg_knots", bg_knots)):
+        try:
+            splines[name] = make_spline(k)
+        except ValueError as e:
+            raise ValueError(f"{name}: {e}") from None
+        kn = splines[name].knots
+        if window_phi1[0] < kn[0] or window_phi1[1] > kn[-1]:
+            raise ValueError(
+                f"window_phi1 = {window_phi1} extends beyond the {name} range "
+                f"[{kn[0]:g}, {kn[-1]:g}] [deg]; the rate integral would use the spline's "
+                "extrapolated end polynomials. Accepted: knots covering the window"
+            )
+        beyond = (phi1 < kn[0]) | (phi1 > kn[-1])
+        if np.any(beyond):
+            raise ValueError(
+                f"{int(beyond.sum())} of {phi1.size} stars have phi1 outside the {name} range "
+                f"[{kn[0]:g}, {kn[-1]:g}] (first: {phi1[beyond][0]:g} deg), where the spline is "
+                "only extrapolated; extend the knots or drop those stars"
+            )
+    s_amp, s_track, s_bg = splines["amp_knots"], splines["track_knots"], splines["bg_knots"]
     outside = (
         (phi1 < window_phi1[0])
         | (phi1 > window_phi1[1])
@@ -154,10 +206,7 @@ def prepare_stream_model(
             "likelihood",
             stacklevel=2,
         )
-    g1 = _grid(*window_phi1, grid_step, "window_phi1")
-    g2 = _grid(*window_phi2, grid_step, "window_phi2")
     wfun = simpson_weights if rule == "simpson" else trapezoid_weights
-    s_amp, s_track, s_bg = (make_spline(k) for k in (amp_knots, track_knots, bg_knots))
     dt = dtype or jnp.asarray(0.0).dtype
     a = lambda v: jnp.asarray(v, dtype=dt)
     return StreamModel(
@@ -181,7 +230,8 @@ def prepare_stream_model(
 
 
 def check_stream_params(params: Mapping[str, ArrayLike], model: StreamModel) -> None:
-    """Raise ValueError naming unknown, missing or wrongly shaped stream parameters.
+    """Raise ValueError naming unknown, missing, wrongly shaped or (concrete) non-finite
+    stream parameters (traced values are not checked: NaN knot values give NaN results).
 
     Parameters
     ----------
@@ -206,6 +256,7 @@ def check_stream_params(params: Mapping[str, ArrayLike], model: StreamModel) -> 
             raise ValueError(
                 f"params[{k!r}] must have shape {tuple(shape)}; got {np.shape(params[k])}"
             )
+        check_finite("stream model", f"params[{k!r}]", params[k])
 
 
 def stream_log_density(
@@ -233,7 +284,7 @@ def stream_log_density(
     amp = model.W_amp @ params["ln_amp"]
     mean = model.W_track @ params["track"]
     ln_w = model.W_track @ params["ln_width"]
-    log_stream = amp + log_normal(model.phi2, mean, jnp.exp(ln_w))
+    log_stream = amp + _log_normal(model.phi2, mean, jnp.exp(ln_w))
     log_bg = model.W_bg @ params["ln_bg"]
     return log_stream, log_bg
 
@@ -242,7 +293,7 @@ def _log_integral(params, model: StreamModel):
     amp = model.G_amp @ params["ln_amp"]  # (n1,)
     mean = model.G_track @ params["track"]
     width = jnp.exp(model.G_track @ params["ln_width"])
-    log_gauss = log_normal(model.grid_phi2[None, :], mean[:, None], width[:, None])  # (n1, n2)
+    log_gauss = _log_normal(model.grid_phi2[None, :], mean[:, None], width[:, None])  # (n1, n2)
     log_stream = logsumexp(
         amp[:, None] + log_gauss, b=model.w_phi1[:, None] * model.w_phi2[None, :]
     )
@@ -266,7 +317,7 @@ def stream_log_likelihood(params: Mapping[str, ArrayLike], model: StreamModel) -
         Log-likelihood [nats].
     """
     log_stream, log_bg = stream_log_density(params, model)
-    return poisson_process_loglike(jnp.logaddexp(log_stream, log_bg), _log_integral(params, model))
+    return _poisson_process_loglike(jnp.logaddexp(log_stream, log_bg), _log_integral(params, model))
 
 
 def stream_log_prior(params: Mapping[str, ArrayLike], model: StreamModel) -> jax.Array:
@@ -284,9 +335,9 @@ def stream_log_prior(params: Mapping[str, ArrayLike], model: StreamModel) -> jax
     """
     s = model.prior_sigma
     return (
-        random_walk_log_prior(params["ln_amp"], s)
-        + random_walk_log_prior(params["track"], s)
-        + random_walk_log_prior(params["ln_width"], s)
+        _random_walk_log_prior(params["ln_amp"], s)
+        + _random_walk_log_prior(params["track"], s)
+        + _random_walk_log_prior(params["ln_width"], s)
     )
 
 
@@ -338,27 +389,48 @@ def stream_density_grid(
     params, model : knot values by name and the prepared model (see
         :func:`stream_log_density`).
     phi1 : (n1,) array or None
-        Mesh along the stream [deg]; default: the integration grid.
+        Mesh along the stream [deg], inside the range covered by all three knot sets;
+        default: the integration grid.
     phi2 : (n2,) array or None
-        Mesh across the stream [deg]; default: the integration grid.
+        Mesh across the stream [deg], finite; default: the integration grid.
 
     Returns
     -------
     log_stream, log_bg, log_total : (n1, n2) arrays
-        Log rates [log stars/deg^2].
+        Log rates [log stars/deg^2]. ``phi1`` beyond the knots (where the splines are only
+        extrapolated) or NaN/inf: ValueError when concrete, NaN rows when traced.
     """
-    phi1 = model.grid_phi1 if phi1 is None else jnp.asarray(phi1)
-    phi2 = model.grid_phi2 if phi2 is None else jnp.asarray(phi2)
+    func = "stream_density_grid"
+    check_stream_params(params, model)
+    knots = [np.asarray(k) for k in (model.amp_knots, model.track_knots, model.bg_knots)]
+    lo, hi = max(k[0] for k in knots), min(k[-1] for k in knots)
+    phi1 = model.grid_phi1 if phi1 is None else float_array(phi1)
+    phi2 = model.grid_phi2 if phi2 is None else float_array(phi2)
+    check_finite(func, "phi2", phi2)
+    if not is_traced(phi1):
+        p1 = np.asarray(phi1, dtype=np.float64)
+        bad = ~(np.isfinite(p1) & (p1 >= lo) & (p1 <= hi))
+        if np.any(bad):
+            raise ValueError(
+                f"{func}: phi1 has {int(bad.sum())} value(s) outside the knot range "
+                f"[{lo:g}, {hi:g}] deg (first: {p1[bad][0]:g}); accepted: finite values in it"
+            )
+    ok = (phi1 >= lo) & (phi1 <= hi)  # False for NaN
+    phi1_in = jnp.where(ok, phi1, jnp.asarray(0.5 * (lo + hi), dtype=phi1.dtype))
 
     def ev(knots, y):
-        return spline_eval(make_spline(np.asarray(knots)), y, phi1)
+        return spline_eval(make_spline(knots), y, phi1_in)
 
-    amp = ev(model.amp_knots, params["ln_amp"])
-    mean = ev(model.track_knots, params["track"])
-    width = jnp.exp(ev(model.track_knots, params["ln_width"]))
-    log_stream = amp[:, None] + log_normal(phi2[None, :], mean[:, None], width[:, None])
-    log_bg = jnp.broadcast_to(ev(model.bg_knots, params["ln_bg"])[:, None], log_stream.shape)
-    return log_stream, log_bg, jnp.logaddexp(log_stream, log_bg)
+    amp = ev(knots[0], params["ln_amp"])
+    mean = ev(knots[1], params["track"])
+    width = jnp.exp(ev(knots[1], params["ln_width"]))
+    log_stream = amp[:, None] + _log_normal(phi2[None, :], mean[:, None], width[:, None])
+    log_bg = jnp.broadcast_to(ev(knots[2], params["ln_bg"])[:, None], log_stream.shape)
+    # NaN rows (and a NaN gradient with respect to those phi1) where phi1 is out of range
+    poison = (jnp.where(ok, 0.0, jnp.nan) * phi1)[:, None]
+    guard = lambda v: jnp.where(ok[:, None], v, jnp.nan) + poison.astype(v.dtype)
+    log_total = jnp.logaddexp(log_stream, log_bg)
+    return guard(log_stream), guard(log_bg), guard(log_total)
 
 
 def stream_histogram_init(
