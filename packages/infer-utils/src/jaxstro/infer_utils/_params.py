@@ -179,6 +179,9 @@ def _check_value(name, v, lower, upper, *, closed: bool) -> None:
     """Concrete ``v``: ValueError if NaN or (``closed``) outside [lower, upper]."""
     if is_traced(v, lower, upper):
         return
+    # bad bounds first: otherwise a value is blamed against a nonsense interval ("accepted:
+    # [1, -1]"), found by tests/test_fuzz_transforms.py
+    check_bounds(lower, upper, argname="lower, upper")
     x = np.asarray(v, dtype=np.float64)
     lo, hi = np.asarray(lower, dtype=np.float64), np.asarray(upper, dtype=np.float64)
     bad = np.isnan(x)
@@ -287,5 +290,8 @@ def log_abs_det_jacobian(u: ArrayLike, lower: ArrayLike, upper: ArrayLike) -> ja
     u, both, lo_only, hi_only, lo_s, hi_s, valid = _prepare(u, lower, upper)
     width = jnp.where(both, hi_s - lo_s, 1.0)
     j_both = jnp.log(width) + jax.nn.log_sigmoid(u) + jax.nn.log_sigmoid(-u)
-    out = jnp.where(both, j_both, jnp.where(lo_only, u, jnp.where(hi_only, -u, 0.0)))
+    # an unbounded entry contributes 0, but a traced NaN there must still give NaN (it gave a
+    # finite log-det; found by tests/test_fuzz_transforms.py)
+    none = jnp.where(jnp.isnan(u), jnp.nan, 0.0).astype(u.dtype)
+    out = jnp.where(both, j_both, jnp.where(lo_only, u, jnp.where(hi_only, -u, none)))
     return jnp.sum(_nan_where_invalid(valid, out))
