@@ -101,11 +101,15 @@ def draws_x(samples_u):
 t0 = time.perf_counter()
 starts = spec.sample_batch(jax.random.key(0), 4 if args.quick else 12)
 fits = []
-for i in range(len(starts[NAMES[0]])):
+
+
+def neg_log_post(x):
+    return -log_post(x)
+
+
+for i in range(len(starts[NAMES[0]])):  # one objective object: compiled once for all starts
     x0 = {n: float(starts[n][i]) for n in NAMES}
-    fits.append(
-        iu.minimize_lbfgs(lambda x: -log_post(x), x0, bounds=BOUNDS, maxiter=2000, ftol=1e-14)
-    )
+    fits.append(iu.minimize_lbfgs(neg_log_post, x0, bounds=BOUNDS, maxiter=2000, ftol=1e-14))
 best = min(fits, key=lambda f: f.fun)
 x_map = {n: float(v) for n, v in best.params.items()}
 result["map_s"] = time.perf_counter() - t0

@@ -12,6 +12,7 @@ from jaxstro.infer_utils._checkpoint import (
     save_checkpoint,
 )
 from jaxstro.infer_utils._diagnostics import ess_bulk, ess_tail, format_summary, split_rhat, summary
+from jaxstro.infer_utils._fit import FIT_METHODS, FitResult, fit
 from jaxstro.infer_utils._laplace import LaplaceResult, laplace, laplace_sample
 from jaxstro.infer_utils._nested import NestedResult, prior_transform, run_nested
 from jaxstro.infer_utils._numpyro import (
@@ -43,6 +44,9 @@ from jaxstro.infer_utils._pathfinder import PathfinderResult, run_pathfinder
 from jaxstro.infer_utils._version import __version__
 
 __all__ = [
+    "FIT_METHODS",
+    "FitResult",
+    "fit",
     "AUTOGUIDES",
     "CheckpointMismatchError",
     "LaplaceResult",

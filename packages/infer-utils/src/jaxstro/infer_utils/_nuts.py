@@ -31,6 +31,7 @@ from jaxstro.infer_utils._checks import (
     check_finite_start,
     float_params,
 )
+from jaxstro.infer_utils._modes import check_mode, forward_gradient
 from jaxstro.infer_utils._params import ParamLayout, make_layout
 
 __all__ = ["NUTSResult", "run_nuts"]
@@ -97,6 +98,7 @@ def run_nuts(
     checkpoint: str | os.PathLike | None = None,
     progress_bar: bool = True,
     callback: Callable[[dict], None] | None = None,
+    mode: str = "reverse",
 ) -> NUTSResult:
     """Sample ``logdensity_fn(params)`` with NUTS (blackjax) after Stan's window adaptation.
 
@@ -119,6 +121,9 @@ def run_nuts(
         key) the run resumes from it; it is rewritten atomically after every chunk. A killed run
         loses at most one chunk, and the resumed chains equal the uninterrupted ones.
     callback : called after every chunk with ``{"phase", "step", "total"}``.
+    mode : "reverse" (default) or "forward": the leapfrog gradients from reverse-mode autodiff
+        or from jacfwd (one forward pass per parameter, memory of one evaluation; for models
+        whose reverse-mode intermediates do not fit). Same chains to rounding.
 
     Returns
     -------
@@ -150,7 +155,10 @@ def run_nuts(
     x0, _ = ravel_pytree(init_params)
     check_finite_params(x0, names=layout.names)
     dim = int(x0.size)
+    check_mode(mode)
     logdens_flat = lambda x: logdensity_fn(layout.unravel(x))
+    if mode == "forward":
+        logdens_flat = forward_gradient(logdens_flat)
     v0, g0 = jax.jit(jax.value_and_grad(logdens_flat))(x0)
     check_finite_start(v0, g0, what="log density", names=layout.names)
 
@@ -274,6 +282,8 @@ def run_nuts(
         key=_key_meta(key),
         init=[float(v) for v in np.asarray(positions).ravel()[:64]],
     )
+    if mode != "reverse":  # (absent for reverse mode: earlier checkpoints stay valid)
+        settings["mode"] = mode
     if checkpoint is not None and pathlib.Path(checkpoint).exists():
         template = {"states": states, "adapt": adapt, "outputs": outputs}
         tree, meta = load_checkpoint(checkpoint, template, expected_meta=settings)

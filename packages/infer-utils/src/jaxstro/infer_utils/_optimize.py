@@ -20,6 +20,7 @@ from jaxstro.infer_utils._checks import (
     float_params,
     is_traced,
 )
+from jaxstro.infer_utils._modes import cached_jit, check_mode, forward_gradient, value_and_grad
 from jaxstro.infer_utils._params import ParamLayout, flat_bounds, make_layout
 
 __all__ = [
@@ -65,6 +66,7 @@ def minimize_lbfgs(
     maxls: int = 100,
     maxcor: int = 20,
     progress: bool = False,
+    mode: str = "reverse",
 ) -> MinimizeResult:
     """Minimise ``fun(params, *args)`` with scipy's L-BFGS-B driven by a jitted ``value_and_grad``.
 
@@ -75,6 +77,9 @@ def minimize_lbfgs(
     bounds : ``{name: (lower, upper)}``; ``None`` on a side means unbounded.
     ftol, gtol, maxls, maxcor, maxiter : passed to scipy's L-BFGS-B.
     progress : show a tqdm bar of iterations with the current objective.
+    mode : "reverse" (default) or "forward": the gradient from reverse-mode autodiff, or
+        from jacfwd (one forward pass per parameter, no tape: for models whose reverse-mode
+        intermediates do not fit in memory).
 
     Returns
     -------
@@ -87,10 +92,14 @@ def minimize_lbfgs(
     -----
     The objective is evaluated in the dtype of ``init_params`` (float64 when x64 is enabled);
     scipy works in float64 on host. Integer parameters are promoted to a floating dtype.
+    The compiled value-and-gradient is kept per objective (and parameter structure, dtype and
+    mode): calling again with the same ``fun`` object, e.g. from several starts, compiles
+    once. Pass data through ``args`` rather than a new closure per call.
     Raises ValueError if the initial parameters, objective or gradient are not finite.
     """
     for name, val in [("maxiter", maxiter), ("maxls", maxls), ("maxcor", maxcor)]:
         check_count(name, val, 1)
+    check_mode(mode)
     init_params = float_params(init_params)
     layout = make_layout(init_params)
     x0_j, _ = ravel_pytree(init_params)
@@ -98,9 +107,24 @@ def minimize_lbfgs(
     dtype = x0_j.dtype
     x0 = np.asarray(x0_j, dtype=np.float64)
 
-    @jax.jit
-    def vg(x, *a):
-        return jax.value_and_grad(lambda y: fun(layout.unravel(y), *a))(x)
+    def build():
+        unravel = layout.unravel  # same structure and shapes for every call sharing the key
+
+        @jax.jit
+        def vg(x, *a):
+            return value_and_grad(lambda y: fun(unravel(y), *a), mode)(x)
+
+        return vg
+
+    leaves = jax.tree_util.tree_leaves(init_params)
+    key = (
+        "lbfgs",
+        jax.tree_util.tree_structure(init_params),
+        tuple(jnp.shape(v) for v in leaves),
+        str(dtype),
+        mode,
+    )
+    vg = cached_jit(fun, key, build)
 
     counts = {"nfev": 0}
 
@@ -174,6 +198,7 @@ def minimize_optax(
     num_steps: int,
     *,
     args: tuple = (),
+    mode: str = "reverse",
 ) -> OptaxResult:
     """Run ``num_steps`` of an optax optimizer on ``fun(params, *args)`` inside one ``lax.scan``.
 
@@ -192,6 +217,8 @@ def minimize_optax(
         Number of updates.
     args : tuple
         Extra positional arguments of ``fun``.
+    mode : str
+        "reverse" (default) or "forward" (gradients from jacfwd: memory of one evaluation).
 
     Returns
     -------
@@ -208,8 +235,15 @@ def minimize_optax(
     and ``trajectory``; per member under ``vmap``).
     """
     num_steps = check_count("num_steps", num_steps, 1)
+    check_mode(mode)
     init_params = float_params(init_params)
-    x0, _ = ravel_pytree(init_params)
+    x0, unravel = ravel_pytree(init_params)
+    if mode == "forward":
+        objective = fun
+
+        def fun(params, *a):  # noqa: F811  (the same objective, gradient by jacfwd)
+            return forward_gradient(lambda y: objective(unravel(y), *a))(ravel_pytree(params)[0])
+
     names = make_layout(init_params).names
     check_finite_params(x0, names=names)
     if not is_traced(init_params, args):

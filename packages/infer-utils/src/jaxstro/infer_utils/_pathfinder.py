@@ -16,6 +16,7 @@ from jaxstro.infer_utils._checks import (
     check_finite_start,
     float_params,
 )
+from jaxstro.infer_utils._modes import check_mode, forward_gradient
 from jaxstro.infer_utils._params import make_layout
 
 __all__ = ["PathfinderResult", "run_pathfinder"]
@@ -38,6 +39,7 @@ def run_pathfinder(
     num_elbo_samples: int = 200,
     ftol: float = 1e-6,
     gtol: float = 1e-8,
+    mode: str = "reverse",
 ) -> PathfinderResult:
     """Single-path Pathfinder (Zhang et al. 2022): the best normal approximation along an
     L-BFGS path by ELBO, then ``num_samples`` draws from it.
@@ -58,6 +60,8 @@ def run_pathfinder(
         Draws per ELBO estimate along the path.
     ftol, gtol : float
         L-BFGS convergence tolerances (objective [nats], gradient).
+    mode : str
+        "reverse" (default) or "forward" (gradients from jacfwd: memory of one evaluation).
 
     Returns
     -------
@@ -77,7 +81,13 @@ def run_pathfinder(
         ("num_elbo_samples", num_elbo_samples),
     ]:
         check_count(name, val, 1)
+    check_mode(mode)
     init_params = float_params(init_params)
+    if mode == "forward":
+        _, unravel = ravel_pytree(init_params)
+        density = logdensity_fn
+        flat = forward_gradient(lambda y: density(unravel(y)))
+        logdensity_fn = lambda p: flat(ravel_pytree(p)[0])  # noqa: E731
     names = make_layout(init_params).names
     check_finite_params(ravel_pytree(init_params)[0], names=names)
     v0, g0 = jax.jit(jax.value_and_grad(logdensity_fn))(init_params)
