@@ -170,14 +170,6 @@ def _ibased_intensity(dtau, s_layers, s_bot, mu):
     return jnp.stack([jnp.sum(ds * jnp.exp(-tau / float(m)), axis=0) for m in mu])
 
 
-def _ibased_flux(dtau, s_layers, s_bot, mu, w):
-    tau = jnp.concatenate([jnp.zeros_like(dtau[:1]), jnp.cumsum(dtau, axis=0)])
-    s_ext = jnp.concatenate([jnp.zeros_like(s_layers[:1]), s_layers, s_bot[None]])
-    ds = s_ext[1:] - s_ext[:-1]
-    g = sum(float(2.0 * m * wi) * jnp.exp(-tau / float(m)) for m, wi in zip(mu, w, strict=True))
-    return jnp.sum(ds * g, axis=0)
-
-
 def _linsap_intensity(dtau, s_bnd, s_bot, mu):
     tau_top = jnp.concatenate([jnp.zeros_like(dtau[:1]), jnp.cumsum(dtau[:-1], axis=0)])
     tau_n = tau_top[-1] + dtau[-1]
@@ -187,13 +179,6 @@ def _linsap_intensity(dtau, s_bnd, s_bot, mu):
         di = jnp.exp(-tau_top / m) * (beta * s_bnd[:-1] + gamma * s_bnd[1:])
         out.append(jnp.sum(di, axis=0) + s_bot * jnp.exp(-tau_n / m))
     return jnp.stack(out)
-
-
-def _fbased_flux(dtau, s_layers, s_bot):
-    log_t, a = slab_log_transmission(dtau)
-    cum = jnp.cumsum(log_t, axis=0)  # log prod_{m<=n} T_m
-    above = jnp.concatenate([jnp.zeros_like(cum[:1]), cum[:-1]])
-    return jnp.sum(s_layers * a * jnp.exp(above), axis=0) + s_bot * jnp.exp(cum[-1])
 
 
 def _prepare(dtau, t_layers_k, nu_cm1, method, nstream, t_boundaries_k, constants):
@@ -275,21 +260,12 @@ def emission_flux(
     c, nstream, d, t, tb, nu, ok, temps = _prepare(
         dtau, t_layers_k, nu_cm1, method, nstream, t_boundaries_k, constants
     )
-    if method == "fbased2st":
-        s = _source(t, nu, c)
-        s_bot = s[-1] if bottom_boundary else jnp.zeros_like(s[-1])
-        f = _fbased_flux(d, s, s_bot)
-    elif method == "ibased":
-        mu, w = gauss_legendre_mu(nstream)
-        s = _source(t, nu, c)
-        s_bot = s[-1] if bottom_boundary else jnp.zeros_like(s[-1])
-        f = _ibased_flux(d, s, s_bot, mu, w)
-    else:
-        mu, w = gauss_legendre_mu(nstream)
-        sb = _source(tb, nu, c)
-        s_bot = sb[-1] if bottom_boundary else jnp.zeros_like(sb[-1])
-        i = _linsap_intensity(d, sb, s_bot, mu)
-        f = jnp.einsum("i,ij->j", jnp.asarray(2.0 * mu * w, dtype=i.dtype), i)
+    # one layer at a time (lax.scan over the rows of dtau): the same sums as the matrix
+    # formulas in the module docstring, with O(n_grid) temporaries (1.5-4x faster on CPU
+    # than the (n_layers, n_grid) form, which is memory bound)
+    f = _scan_flux(
+        lambda row: row, d, t, tb, nu, d.dtype, c, method, nstream, bottom_boundary, False
+    )
     return nan_if_invalid(ok, f, value=_poison_value(ok, temps, d))
 
 
@@ -421,6 +397,17 @@ def emission_flux_scan(
     temps = t if tb is None else jnp.concatenate([t, tb])
     ok_t = jnp.all((temps > 0) & jnp.isfinite(temps))
     t = stand_in(ok_t, t, 1000.0)
+    if tb is not None:
+        tb = stand_in(ok_t, tb, 1000.0)
+    flux = _scan_flux(
+        layer_dtau, layer_params, t, tb, nu, dt, c, method, nstream, bottom_boundary, remat
+    )
+    return nan_if_invalid(ok_t, flux, value=jnp.sum(temps))
+
+
+def _scan_flux(layer_dtau, layer_params, t, tb, nu, dt, c, method, nstream, bottom_boundary, remat):
+    """The layer scan shared by ``emission_flux`` (layer_dtau = identity on dtau rows) and
+    ``emission_flux_scan``; inputs already validated and stood in."""
     hck, fac = c["hc_over_k"], c["two_pi_hc2"]
 
     def src(tk):
@@ -447,7 +434,6 @@ def emission_flux_scan(
     elif method == "ibased_linsap":
         mu, w = gauss_legendre_mu(nstream)
         coef = [(float(m), float(2.0 * m * wi)) for m, wi in zip(mu, w, strict=True)]
-        tb = stand_in(ok_t, tb, 1000.0)
 
         def body(carry, x):
             tau, _, flux = carry
@@ -486,7 +472,7 @@ def emission_flux_scan(
             flux = flux + s_last * sum(cw * jnp.exp(-acc / m) for m, cw in coef)
         else:
             flux = flux + s_last * jnp.exp(acc)
-    return nan_if_invalid(ok_t, flux, value=jnp.sum(temps))
+    return flux
 
 
 # ----------------------------------------------------------------------------- contribution
