@@ -7,6 +7,7 @@
     nox -s slow integration examples docs lint bench
     nox -s validate           regenerate docs/validation.md (measured accuracy vs references)
     nox -s fuzz               deeper property-based (hypothesis) runs of readers and numerics
+    nox -s minversions        each package's tests at the lowest dependency versions it allows
 
 Every session builds its own virtualenv and installs only what it declares, so a
 package's tests prove that it installs on its own. `nox -db uv` (or the default
@@ -108,6 +109,23 @@ def fuzz(session: nox.Session, package: str) -> None:
         env=env,
         success_codes=[0, 5],
     )
+
+
+@nox.session
+@nox.parametrize("package", PACKAGES)
+def minversions(session: nox.Session, package: str) -> None:
+    """A package's tests at the lowest versions its pyproject allows (uv's lowest-direct
+    resolution): proves the lower bounds of its dependencies are true."""
+    names = LOCAL_DEPS.get(package, []) + [package]
+    session.install(
+        "--resolution=lowest-direct",
+        *[_pkg(n, TEST_EXTRAS.get(n, "test") if n == package else None) for n in names],
+    )
+    session.run(
+        "python", "-m", "pip", "list", "--format=freeze", silent=False, success_codes=[0, 1]
+    )
+    args = session.posargs or ["-m", "not slow"]
+    session.run("pytest", f"packages/{package}/tests", *args, env=_cpu_env())
 
 
 @nox.session
