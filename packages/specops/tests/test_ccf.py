@@ -338,3 +338,24 @@ def test_ccf_bad_input_names_argument(grids):
         cross_correlation_function(rs, data[:-1], model, [0.0])
     with pytest.raises(ValueError, match="spectrum"):  # the model, as the resampler names it
         cross_correlation_function(rs, data, model[:-1], [0.0])
+
+
+def test_large_offset_does_not_round_the_signal_away():
+    """Mean subtraction pivots on the first value: a continuum 1e12 times the signal (float64)
+    or filtered float32 spectra near 1 with 1e-4 signals keep their correlation and log L
+    (reference: extended precision, np.longdouble)."""
+    rng = np.random.default_rng(12)
+    model = rng.standard_normal(150)
+    signal = 1e-6 * (0.5 * model + rng.standard_normal(150))
+    data = signal + 932068.4735334944  # found by hypothesis (fuzz profile)
+    f = data.astype(np.longdouble) - np.mean(data.astype(np.longdouble))
+    g = model.astype(np.longdouble) - np.mean(model.astype(np.longdouble))
+    ref = float(-75.0 * np.log(np.mean((f - 0.3 * g) ** 2)))
+    assert abs(float(brogi_line_loglike(data, model, scale=0.3)) / ref - 1) < 1e-12
+    c_ref = float(np.sum(f * g) / np.sqrt(np.sum(f * f) * np.sum(g * g)))
+    assert abs(float(cross_correlation(data, model)) - c_ref) < 1e-12
+    # float32: 1 + 1e-4 x signal, as high_pass(mode="divide") leaves it
+    d32 = (1.0 + 1e-4 * signal / 1e-6).astype(np.float32)
+    m32 = (1.0 + 1e-4 * model).astype(np.float32)
+    c64 = pearson_np(d32.astype(np.float64), m32.astype(np.float64))
+    assert abs(float(cross_correlation(d32, m32)) - c64) < 1e-5

@@ -123,3 +123,19 @@ def test_float32(grids, method):
     out32 = rs32.apply(line(nu_model).astype(np.float32), np.float32(10.0))
     assert out32.dtype == jnp.float32
     assert float(jnp.max(jnp.abs(out32 - ref))) < 5e-3  # measured 1.4e-3 / 2.5e-3
+
+
+@pytest.mark.parametrize("method", ["linear", "flux"])
+def test_ends_of_the_rv_range_do_not_extrapolate(grids, method):
+    """At rv_min / rv_max exactly the shifted grid touches the model's end; a rounding error in
+    the position must not extrapolate beyond the model's values (found by hypothesis)."""
+    nu_model, nu_obs = grids
+    rs = prepare_resampling(nu_model, nu_obs, method=method)
+    f = np.random.default_rng(4292).uniform(0.0, 2.0, nu_model.size)
+    for rv in (rs.rv_min_kms, rs.rv_max_kms):
+        out = np.asarray(rs.apply(f, rv))
+        assert np.all(np.isfinite(out))
+        assert out.min() >= f.min() and out.max() <= f.max()
+    if method == "linear":
+        assert abs(float(rs.apply(f, rs.rv_min_kms)[0]) - f[0]) < 1e-9
+        assert abs(float(rs.apply(f, rs.rv_max_kms)[-1]) - f[-1]) < 1e-9

@@ -38,10 +38,13 @@ def bin_edges_from_centres(nu_cm1: ArrayLike) -> np.ndarray:
 
 
 def _locate(nodes, q):
-    """Index k with nodes[k] <= q < nodes[k+1] (clipped to the grid) and the fraction t."""
+    """Index k with nodes[k] <= q < nodes[k+1] (clipped to the grid), the step h and the
+    fraction t in [0, 1]."""
     k = jnp.clip(jnp.searchsorted(nodes, q, side="right") - 1, 0, nodes.shape[0] - 2)
     h = nodes[k + 1] - nodes[k]
-    return k, h, (q - nodes[k]) / h
+    # clipped: at the ends of the accepted RV range a rounding error of the shifted position
+    # would otherwise extrapolate (by ~1e-10 of a pixel) instead of taking the end value
+    return k, h, jnp.clip((q - nodes[k]) / h, 0.0, 1.0)
 
 
 @jax.tree_util.register_dataclass
