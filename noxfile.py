@@ -191,15 +191,27 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Speed/memory benchmarks (ratios against baselines run in the same process)."""
+    """Speed/memory benchmarks (ratios against baselines run in the same process).
+
+    Peer codes are baselines, never dependencies. ExoJAX 2.6 pins an older JAX than
+    infer-utils allows, so it gets its own virtualenv inside this session's: bench_opacity.py
+    runs there (ExoJAX called in-process), and bench_rtransfer.py / bench_specops.py call it
+    as a child process (JAXSTRO_EXOJAX_PYTHON)."""
     _install_all(session)
-    # baselines compared in the same run; never dependencies of the packages
-    session.install("jax-cosmo", "matplotlib", "exojax", "dsps")
+    session.install("jax-cosmo", "matplotlib", "dsps", "jaxns")
     outdir = ROOT / "build" / "bench"
     outdir.mkdir(parents=True, exist_ok=True)
-    env = _cpu_env() | {"JAXSTRO_BENCHDIR": str(outdir)}
+    exo = pathlib.Path(session.virtualenv.location) / "exojax-venv"
+    exo_py = exo / "bin" / "python"
+    session.run("uv", "venv", "-q", "-p", "3.11", str(exo), external=True)
+    session.run(
+        "uv", "pip", "install", "-q", "--python", str(exo_py), "exojax==2.6.0",
+        "./packages/linedb", "./packages/opacity", external=True,
+    )  # fmt: skip
+    env = _cpu_env() | {"JAXSTRO_BENCHDIR": str(outdir), "JAXSTRO_EXOJAX_PYTHON": str(exo_py)}
     for script in sorted((ROOT / "benchmarks").glob("bench_*.py")):
-        session.run("python", str(script), *session.posargs, env=env)
+        python = str(exo_py) if script.name == "bench_opacity.py" else "python"
+        session.run(python, str(script), *session.posargs, env=env, external=True)
 
 
 @nox.session(name="tests-gpu-all")

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import pathlib
 import subprocess
 import tempfile
@@ -170,7 +171,10 @@ def run_exojax(python, cfg):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="3,500 points only, fewer repeats")
-    ap.add_argument("--exojax-python", default="/work/venv-exojax/bin/python")
+    ap.add_argument(
+        "--exojax-python",
+        default=os.environ.get("JAXSTRO_EXOJAX_PYTHON", "/work/venv-exojax/bin/python"),
+    )
     args = ap.parse_args()
     grids = [3500] if args.quick else [3500, 150000]
     repeat = 5 if args.quick else 10
