@@ -281,6 +281,30 @@ def _resample(key, w, weighted, n_draws):
     return jax.tree_util.tree_map(lambda a: a[idx], weighted)
 
 
+# compiled chunks, kept across calls: {(static settings, argument avals): executable}.
+# (``jit(...).lower().compile()`` alone compiles afresh every call: 5-7 s per run of a 2-D
+# problem on a 2-core CPU, most of a warm run's time; benchmarks/bench_nested.py)
+_CHUNKS: dict = {}
+
+
+def _avals(tree):
+    leaves, treedef = jax.tree_util.tree_flatten(tree)
+    return treedef, tuple((tuple(jnp.shape(x)), str(getattr(x, "dtype", type(x)))) for x in leaves)
+
+
+def _compiled_chunk(state, dists, key, steps, static):
+    cache_key = (tuple(sorted(static.items())), _avals((state, dists, key, steps)))
+    try:
+        hash(cache_key)
+    except TypeError:  # unhashable settings or leaves: compile for this call only
+        return _ns_chunk.lower(state, dists, key, steps, **static).compile()
+    if cache_key not in _CHUNKS:
+        if len(_CHUNKS) >= 32:  # bounded: drop the oldest
+            _CHUNKS.pop(next(iter(_CHUNKS)))
+        _CHUNKS[cache_key] = _ns_chunk.lower(state, dists, key, steps, **static).compile()
+    return _CHUNKS[cache_key]
+
+
 class _Unravel:
     """Hashable wrapper of a layout's unravel (static argument of the compiled chunk)."""
 
@@ -499,7 +523,7 @@ def run_nested(
 
     steps0 = jnp.arange(chunk_size)
     t_c0 = time.perf_counter()
-    chunk = _ns_chunk.lower(state, dists, key_run, steps0, **static).compile()
+    chunk = _compiled_chunk(state, dists, key_run, steps0, static)
     compile_time = time.perf_counter() - t_c0
 
     bar = None
