@@ -1,14 +1,22 @@
+import os
 import pathlib
 import sys
 
 import jax
 import pytest
+from hypothesis import settings
 
 from jaxstro import sedphys as sp
 
 # Tests run in float64 (the library itself never switches x64 on).
 jax.config.update("jax_enable_x64", True)
 sys.path.insert(0, str(pathlib.Path(__file__).parent))  # reference_sed
+
+# property-based tests (tests/test_fuzz_*.py): a bounded, reproducible run in CI, a deeper
+# random one in ``nox -s fuzz`` (HYPOTHESIS_PROFILE=fuzz)
+settings.register_profile("ci", max_examples=25, derandomize=True, deadline=None)
+settings.register_profile("fuzz", max_examples=400, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(scope="session")
