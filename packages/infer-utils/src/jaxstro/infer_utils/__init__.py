@@ -41,6 +41,15 @@ from jaxstro.infer_utils._params import (
     to_unbounded,
 )
 from jaxstro.infer_utils._pathfinder import PathfinderResult, run_pathfinder
+from jaxstro.infer_utils._plot import plot_pairs, plot_predictive, plot_trace
+from jaxstro.infer_utils._predictive import (
+    PredictiveBands,
+    PredictiveDraws,
+    hpdi,
+    posterior_predictive,
+    predictive_bands,
+    weighted_quantile,
+)
 from jaxstro.infer_utils._version import __version__
 
 __all__ = [
@@ -83,6 +92,15 @@ __all__ = [
     "split_rhat",
     "summary",
     "to_arviz",
+    "PredictiveBands",
+    "PredictiveDraws",
+    "hpdi",
+    "plot_pairs",
+    "plot_predictive",
+    "plot_trace",
+    "posterior_predictive",
+    "predictive_bands",
+    "weighted_quantile",
     "to_bounded",
     "to_unbounded",
 ]
