@@ -322,7 +322,9 @@ def plot_trace(
     tru = _truth_columns(truth, names, bases)
     plt = _pyplot()
     d = len(sel)
-    fig, axes = plt.subplots(d, 1, figsize=(7, 1.4 * d + 0.6), sharex=True, squeeze=False)
+    fig, axes = plt.subplots(
+        d, 1, figsize=(7, 1.4 * d + 0.6), sharex=True, squeeze=False, layout="constrained"
+    )
     for ax, k in zip(axes[:, 0], sel, strict=True):
         for c in range(arr.shape[0]):
             ax.plot(arr[c, :, k], lw=0.5, alpha=0.8, color=f"C{c % 10}")
