@@ -2,7 +2,7 @@
 
 Parameter pytrees and transforms, MAP (scipy L-BFGS-B, optax under ``lax.scan``), Laplace,
 NUTS (blackjax with checkpoint/resume; numpyro incl. forward mode), SVI with auto-guides,
-Pathfinder, diagnostics and ArviZ conversion.
+Pathfinder, MGVI/geoVI (NIFTy, optional), diagnostics and ArviZ conversion.
 """
 
 from jaxstro.infer_utils._arviz import to_arviz
@@ -13,6 +13,7 @@ from jaxstro.infer_utils._checkpoint import (
 )
 from jaxstro.infer_utils._diagnostics import ess_bulk, ess_tail, format_summary, split_rhat, summary
 from jaxstro.infer_utils._fit import FIT_METHODS, FitResult, fit
+from jaxstro.infer_utils._geovi import GEOVI_METHODS, GeoVIResult, run_geovi, run_geovi_gaussian
 from jaxstro.infer_utils._laplace import LaplaceResult, laplace, laplace_sample
 from jaxstro.infer_utils._nested import NestedResult, prior_transform, run_nested
 from jaxstro.infer_utils._numpyro import (
@@ -56,6 +57,10 @@ __all__ = [
     "FIT_METHODS",
     "FitResult",
     "fit",
+    "GEOVI_METHODS",
+    "GeoVIResult",
+    "run_geovi",
+    "run_geovi_gaussian",
     "AUTOGUIDES",
     "CheckpointMismatchError",
     "LaplaceResult",

@@ -29,7 +29,7 @@ from jaxstro.infer_utils._pathfinder import run_pathfinder
 
 __all__ = ["FIT_METHODS", "FitResult", "fit"]
 
-FIT_METHODS = ("map", "laplace", "pathfinder", "nuts", "svi", "nested")
+FIT_METHODS = ("map", "laplace", "pathfinder", "nuts", "svi", "nested", "mgvi")
 """Methods ``fit`` accepts."""
 
 # options each method accepts (passed on to its driver), besides the common ones
@@ -73,6 +73,15 @@ _OPTIONS = {
         "chunk_size",
         "checkpoint",
         "progress_bar",
+    },
+    "mgvi": {
+        "num_samples",
+        "num_iterations",
+        "prior_width",
+        "cg_maxiter",
+        "kl_maxiter",
+        "xtol",
+        "mode",
     },
 }
 
@@ -223,7 +232,9 @@ def fit(
     method : str
         One of ``FIT_METHODS``: "map" (L-BFGS-B in the bounded space), "laplace" (Gaussian at
         the mode in the unconstrained space, Jacobian included), "pathfinder", "nuts"
-        (blackjax), "svi" (numpyro auto-guide), "nested" (blackjax nested slice sampling).
+        (blackjax), "svi" (numpyro auto-guide), "nested" (blackjax nested slice sampling),
+        "mgvi" (NIFTy's MGVI with the Hessian as metric, in the unconstrained space; needs the
+        geovi extra; geoVI proper needs a forward model: ``run_geovi_gaussian``).
     key : PRNG key
         Needed by every method except "map".
     bounds : dict of str to (lower, upper), optional
@@ -329,6 +340,15 @@ def fit(
         draws = {k: jnp.asarray(res.samples[k])[None] for k in space.names}
         params = _mean(draws)
         diagnostics = dict(final_loss=float(res.losses[-1]))
+    elif method == "mgvi":
+        from jaxstro.infer_utils._geovi import run_geovi  # nifty is imported only here
+
+        res = run_geovi(log_density_u, space.to_u(init), key, method="mgvi", **options)
+        draws = {k: v[None] for k, v in jax.vmap(space.to_x)(res.samples).items()}
+        params = _mean(draws)
+        diagnostics = dict(
+            kl_history=np.asarray(res.kl_history), position=space.to_x(res.position)
+        )
     else:  # nested
         prior = options.pop("prior", None)
         if prior is None:
