@@ -181,11 +181,25 @@ def _take(tree, idx) -> Any:
     return jax.tree_util.tree_map(lambda v: jnp.asarray(v)[idx], tree)
 
 
+def _map(model_fn, draws, batch_size):
+    if batch_size is None:
+        return jax.vmap(model_fn)(draws)
+    return jax.lax.map(model_fn, draws, batch_size=batch_size)
+
+
+# model_fn static: repeated calls with the same function (and shapes) reuse the compilation
+_map_jit = jax.jit(_map, static_argnums=(0, 2))
+
+
 def _evaluate(model_fn, draws, batch_size: int | None):
     n = _leading(draws, 1, "draws")[0]
-    if batch_size is None or batch_size >= n:
-        return jax.jit(jax.vmap(model_fn))(draws)
-    return jax.jit(lambda d: jax.lax.map(model_fn, d, batch_size=batch_size))(draws)
+    if batch_size is not None and batch_size >= n:
+        batch_size = None
+    try:
+        hash(model_fn)
+    except TypeError:  # an unhashable callable: compile for this call only
+        return jax.jit(lambda d: _map(model_fn, d, batch_size))(draws)
+    return _map_jit(model_fn, draws, batch_size)
 
 
 def posterior_predictive(
