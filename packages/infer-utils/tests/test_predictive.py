@@ -16,6 +16,7 @@ import pytest
 from scipy.stats import norm
 
 import jaxstro.infer_utils as iu
+from jaxstro.infer_utils._geovi import GeoVIResult
 from jaxstro.infer_utils._laplace import LaplaceResult
 from jaxstro.infer_utils._nested import NestedResult
 from jaxstro.infer_utils._numpyro import SVIResult
@@ -113,6 +114,7 @@ def test_every_result_type_gives_its_draws():
         make(NestedResult, samples=d),
         make(PathfinderResult, samples=d),
         make(SVIResult, samples=d),
+        make(GeoVIResult, samples=d),
         make(iu.FitResult, method="nuts", draws=chains),
     ]
     for res in cases:

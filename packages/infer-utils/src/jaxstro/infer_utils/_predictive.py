@@ -18,6 +18,7 @@ import numpy as np
 
 from jaxstro.infer_utils._checks import check_count, is_traced
 from jaxstro.infer_utils._fit import FitResult
+from jaxstro.infer_utils._geovi import GeoVIResult
 from jaxstro.infer_utils._laplace import LaplaceResult, laplace_sample
 from jaxstro.infer_utils._nested import NestedResult
 from jaxstro.infer_utils._numpyro import NumpyroMCMCResult, SVIResult
@@ -40,11 +41,12 @@ _RESULT_TYPES = (
     NestedResult,
     PathfinderResult,
     SVIResult,
+    GeoVIResult,
     LaplaceResult,
 )
 _ACCEPTED = (
     "FitResult, NUTSResult, NumpyroMCMCResult, NestedResult, PathfinderResult, SVIResult, "
-    "LaplaceResult, or a dict (pytree) / array of draws with leading sample axes"
+    "GeoVIResult, LaplaceResult, or a dict (pytree) / array of draws with leading sample axes"
 )
 _WEIGHT_MODES = ("resample", "weighted")
 _DEFAULT_LAPLACE_DRAWS = 1000
@@ -124,7 +126,7 @@ def _chain_draws(
         return result.draws
     if isinstance(result, (NUTSResult, NumpyroMCMCResult)):
         return result.samples
-    if isinstance(result, (NestedResult, PathfinderResult, SVIResult)):
+    if isinstance(result, (NestedResult, PathfinderResult, SVIResult, GeoVIResult)):
         return jax.tree_util.tree_map(lambda v: jnp.asarray(v)[None], result.samples)
     if isinstance(result, LaplaceResult):
         if key is None:
@@ -223,9 +225,10 @@ def posterior_predictive(
     result_or_draws : result or draws
         ``FitResult`` (draws of every chain), ``NUTSResult``, ``NumpyroMCMCResult``,
         ``NestedResult`` (equally weighted ``samples``, or its weighted points, see
-        ``weights``), ``PathfinderResult``, ``SVIResult``, ``LaplaceResult`` (``num_draws``
-        drawn from the Gaussian with ``key``; 1000 by default), or a dict (any pytree) or
-        array of draws with ``sample_ndim`` leading sample axes.
+        ``weights``), ``PathfinderResult``, ``SVIResult``, ``GeoVIResult``,
+        ``LaplaceResult`` (``num_draws`` drawn from the Gaussian with ``key``; 1000 by
+        default), or a dict (any pytree) or array of draws with ``sample_ndim`` leading
+        sample axes.
     num_draws : int, optional
         Evaluate the model at this many draws only. Equally weighted draws: a random subset
         without replacement (with ``key``) or evenly spaced draws (thinning, without ``key``);
