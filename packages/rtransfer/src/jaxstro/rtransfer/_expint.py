@@ -1,9 +1,11 @@
 """Exponential integrals E1, E2, E3 for x >= 0: loop-free, accurate to float64 rounding,
 with exact derivatives (E_n' = -E_{n-1}, E_1' = -exp(-x)/x) as custom JVPs.
 
-The two-stream hot path ``slab_log_transmission`` (T = 2 E3) uses a cheaper evaluation:
-the E1 series below 2, a degree-14 Chebyshev series of exp(-x)/E3(x) - x per octave on
-[2, 64) and a six-level continued fraction beyond (< 2e-13 relative in T and 1 - T).
+The two-stream hot path ``slab_coefficient`` / ``slab_transmission`` (T = 2 E3, A = 1 - T)
+uses a cheaper evaluation: the series of A (A&S 5.1.12) below 1, and above 1 two degree-8/8
+minimax rationals of x e^x E3(x) (on [1, 4) in x, on [4, inf) in 1/x; coefficients from
+packages/rtransfer/scripts/fit_e3_rational.py): one log, one exp, one division, < 1e-13
+relative in T and A against scipy.special.expn (tests/test_expint.py).
 
 x < 2: the power series of E1 (25 terms) and the recurrence E_{n+1} = (exp(-x) - x E_n) / n.
 x >= 2: the continued fraction of E_n (Abramowitz & Stegun 5.1.22), evaluated backward with a
@@ -17,7 +19,15 @@ import math
 import jax
 import jax.numpy as jnp
 
-__all__ = ["expint_e1", "expint_e2", "expint_e3", "two_e3_pair", "slab_log_transmission"]
+__all__ = [
+    "expint_e1",
+    "expint_e2",
+    "expint_e3",
+    "two_e3_pair",
+    "slab_coefficient",
+    "slab_pair",
+    "slab_transmission",
+]
 
 _EULER = 0.5772156649015329
 _N_SERIES = 30
@@ -143,113 +153,99 @@ def _cf_denominator(n, x):
     return t
 
 
-_N_SERIES_FAST = 24  # E1 series for 0 < x < 2: truncation < 1e-15 relative
+_N_SERIES_FAST = 24  # E1 series for 0 < x < 1: truncation < 1e-17 relative
 _SERIES_FAST = _SERIES[:_N_SERIES_FAST]
-_CHEB_EDGES = (2.0, 4.0, 8.0, 16.0, 32.0, 64.0)  # octaves with their own Chebyshev fit
-_CHEB_DEG = 14  # < 1e-14 relative on each octave
-_N_CF_FAST = 6  # continued-fraction levels for x >= 64: exact to rounding
+_PSI3 = 1.5 - _EULER  # digamma(3)
+# A(x) = 1 - 2 E3(x) = x (2 + x (ln x + P(x))) for 0 <= x < 1 (A&S 5.1.12), with
+# P(x) = -psi(3) + 2 sum_{k>=3} (-x)^(k-2) / ((k-2) k!): monomial coefficients of P, k = 3..21
+_A_SERIES = (-_PSI3,) + tuple(
+    2.0 * (-1.0) ** k / ((k - 2) * math.factorial(k)) for k in range(3, 22)
+)
+# h(x) = x e^x E3(x) = P8(z) / Q8(z) (monomial coefficients in z, constant first): minimax
+# rational fits (scripts/fit_e3_rational.py, against a 4000-level continued fraction in
+# extended precision), < 6e-14 relative on each interval
+#   1 <= x < 4:  z = (2 x - 5) / 3
+#   x >= 4:      z = 8 / x - 1
+_H_P_MID = (
+    0.49629559754676755, -0.16708387228208313, 0.013229207449428246, 0.8064336931275008,
+    0.18069276835192746, -0.45147985428540904, -0.294422687910204, -0.06478160581061526,
+    -0.0047359353148794655,
+)  # fmt: skip
+_H_Q_MID = (
+    1.0, -0.6142696926863846, 0.2791292104047954, 1.4711606472993453, 0.003191166944850157,
+    -0.805714128926638, -0.4019495215191694, -0.07424852462784143, -0.0047361755580517225,
+)  # fmt: skip
+_H_P_TAIL = (
+    0.7435876488958177, -0.08320393368092859, -0.967228404413112, -0.021678474863597818,
+    0.5902012782415481, 0.30446950903891484, 0.05439978548174591, 0.0030231088146428094,
+    1.553419128862367e-06,
+)  # fmt: skip
+_H_Q_TAIL = (
+    1.0, 0.12945374269713142, -1.338284093709547, -0.3390058344395923, 0.7990618985518145,
+    0.5980309839892103, 0.16462689801987726, 0.019351256952947912, 0.0007770986536549068,
+)  # fmt: skip
+_X_MID, _X_TAIL, _X_MAX = 1.0, 4.0, 800.0  # beyond _X_MAX, T = 0 and A = 1 in float64
 
 
-def _cf_denominator_np(n, x, depth=400):
-    t = x + n + 2.0 * depth
-    for k in range(depth, 0, -1):
-        t = x + n + 2.0 * (k - 1) - k * (n + k - 1) / t
-    return t
-
-
-def _chebyshev_t3_minus_x() -> tuple[tuple[float, ...], ...]:
-    """Per octave of ``_CHEB_EDGES``: Chebyshev coefficients of t_3(x) - x, with
-    t_3 = exp(-x) / E3(x) (fitted once at import on 100 nodes from a 400-level continued
-    fraction; Python floats)."""
-    import numpy as np
-
-    z = np.cos(np.pi * (np.arange(100) + 0.5) / 100)
-    out = []
-    for lo, hi in zip(_CHEB_EDGES[:-1], _CHEB_EDGES[1:], strict=True):
-        x = lo + (hi - lo) * (z + 1.0) / 2.0
-        c = np.polynomial.chebyshev.chebfit(z, _cf_denominator_np(3, x) - x, _CHEB_DEG)
-        out.append(tuple(float(v) for v in c))
-    return tuple(out)
-
-
-_CHEB_T3 = _chebyshev_t3_minus_x()
-
-
-def _t3_large(x):
-    """t_3(x) = exp(-x) / E3(x) for x >= 2: a degree-14 Chebyshev series per octave up to 64
-    (all five evaluated and one selected: multiply-adds vectorise, divisions do not), a
-    six-level continued fraction beyond."""
-    out = None
-    for (lo, hi), coef in zip(
-        zip(_CHEB_EDGES[:-1], _CHEB_EDGES[1:], strict=True), _CHEB_T3, strict=True
-    ):
-        z = jnp.clip((2.0 * x - (lo + hi)) / (hi - lo), -1.0, 1.0)
-        b1, b2 = 0.0, 0.0
-        for c in reversed(coef[1:]):
-            b1, b2 = 2.0 * z * b1 - b2 + c, b1
-        val = z * b1 - b2 + coef[0]
-        out = val if out is None else jnp.where(x >= lo, val, out)
-    big = x >= _CHEB_EDGES[-1]
-    xl = jnp.where(big, x, _CHEB_EDGES[-1])
-    t = xl + 3.0 + 2.0 * _N_CF_FAST
-    for k in range(_N_CF_FAST, 0, -1):
-        t = xl + 3.0 + 2.0 * (k - 1) - k * (k + 2) / t
-    return jnp.where(big, t, x + out)
-
-
-def _small_e123(x):
-    """(E1, E2, E3, exp(-x)) for 0 < x < 2 by the series and upward recurrence."""
-    s = 0.0
-    for c in reversed(_SERIES_FAST):
-        s = (s + c) * x
-    e1 = -_EULER - jnp.log(x) + s
-    ex = jnp.exp(-x)
-    e2 = ex - x * e1
-    return e1, e2, 0.5 * (ex - x * e2), ex
+def _horner(coef, z):
+    out = coef[-1]
+    for c in reversed(coef[:-1]):
+        out = out * z + c
+    return out
 
 
 def _slab_primal(x):
-    """(log T, A) of a slab, T = 2 E3(x): the E1 series (x < 2) or t_3 (x >= 2)."""
-    small = x < 2.0
-    pos = x > 0
-    xs = jnp.where(small & pos, x, 0.5)
-    xl = jnp.where(small, 2.0, x)
-    e1, _, e3, ex = _small_e123(xs)
-    x2e1 = xs * xs * e1
-    # x < 1: A = 1 - 2 E3 = -expm1(-x) + x e^-x - x^2 E1 without cancellation
-    a_series = -jnp.expm1(-xs) + xs * ex - x2e1
-    a_small = jnp.where(xs < 1.0, a_series, 1.0 - 2.0 * e3)
-    t_small = jnp.where(xs < 1.0, 1.0 - a_series, 2.0 * e3)
-    a_small = jnp.where(pos, a_small, 0.0)
-    log_t_small = jnp.where(pos, jnp.log(jnp.where(pos, t_small, 1.0)), 0.0)
-    log_t_large = math.log(2.0) - xl - jnp.log(_t3_large(xl))
-    log_t = jnp.where(small, log_t_small, log_t_large)
-    a = jnp.where(small, a_small, -jnp.expm1(log_t_large))
-    return log_t, a
+    """The smaller-branch slab coefficient C(x) for x >= 0: A = 1 - 2 E3(x) for x < 1 (the
+    series), T = 2 E3(x) for x >= 1 (the two degree-8/8 rationals of x e^x E3(x), both
+    evaluated: selecting coefficients per element costs more than the multiply-adds it saves);
+    one log, one exp, one division, one output (a single XLA kernel)."""
+    small = x < _X_MID
+    xs = jnp.where(small & (x > 0), x, 1.0)
+    a_small = x * (2.0 + x * (jnp.log(xs) + _horner(_A_SERIES, jnp.where(small, x, 0.0))))
+    xl = jnp.clip(x, _X_MID, _X_MAX)
+    mid = xl < _X_TAIL
+    z_mid = jnp.minimum((2.0 * xl - 5.0) * (1.0 / 3.0), 1.0)
+    z_tail = 8.0 / jnp.maximum(xl, _X_TAIL) - 1.0
+    p = jnp.where(mid, _horner(_H_P_MID, z_mid), _horner(_H_P_TAIL, z_tail))
+    q = jnp.where(mid, _horner(_H_Q_MID, z_mid), _horner(_H_Q_TAIL, z_tail))
+    t_large = 2.0 * jnp.exp(-xl) * p / (xl * q)
+    return jnp.where(small, a_small, t_large)
 
 
 @jax.custom_jvp
-def slab_log_transmission(x):
-    """(log T, A) with T = 2 E3(x) the flux transmission of a slab of optical depth x >= 0 and
-    A = 1 - T its absorption; log T = log 2 - x - log t_3(x) for x >= 2 never underflows.
-    Accuracy: < 2e-13 relative in T and A (against scipy.special.expn)."""
+def slab_coefficient(x):
+    """C(x) = 1 - 2 E3(x) (the slab absorption A) for 0 <= x < 1 and 2 E3(x) (the
+    transmission T) for x >= 1: the smaller of the pair, each without cancellation.
+
+    Accuracy (float64, against scipy.special.expn): < 1e-13 relative for 0 < x <= 700 (T
+    underflows beyond ~745). float32: float32 rounding. Derivative: +2 E2(x) below 1, -2 E2(x)
+    above."""
     return _slab_primal(x)
 
 
-@slab_log_transmission.defjvp
+@slab_coefficient.defjvp
 def _slab_jvp(primals, tangents):
-    # d log T / dx = -E2 / E3, dA / dx = 2 E2; for x >= 2, with E3 = exp(-x) / t_3 and
-    # E2 = (exp(-x) - 2 E3) / x: E2 / E3 = (t_3 - 2) / x, E2 = exp(-x) (1 - 2 / t_3) / x
+    # E2 = exp(-x) - x E1 (series of E1) below 1; E2 = (exp(-x) - T) / x from x E2 = e^-x - 2 E3
     (x,), (dx,) = primals, tangents
-    log_t, a = slab_log_transmission(x)
-    small = x < 2.0
-    pos = x > 0
-    xs = jnp.where(small & pos, x, 0.5)
-    xl = jnp.where(small, 2.0, x)
-    _, e2s, e3s, _ = _small_e123(xs)
-    e2s = jnp.where(pos, e2s, 1.0)
-    e3s = jnp.where(pos, e3s, 0.5)
-    t3 = _t3_large(xl)
-    ratio = jnp.where(small, e2s / e3s, (t3 - 2.0) / xl)
-    e2 = jnp.where(small, e2s, jnp.exp(-xl) * (1.0 - 2.0 / t3) / xl)
-    return (log_t, a), (-ratio * dx, 2.0 * e2 * dx)
+    c = slab_coefficient(x)
+    small = x < _X_MID
+    xs = jnp.where(small & (x > 0), x, 1.0)
+    xz = jnp.where(small, x, 0.0)
+    x_e1 = xz * (-_EULER - jnp.log(xs) + xz * _horner(_SERIES_FAST, xz))
+    ex = jnp.exp(-x)
+    xl = jnp.where(small, 1.0, x)
+    two_e2 = 2.0 * jnp.where(small, ex - x_e1, (ex - jnp.where(small, 0.0, c)) / xl)
+    return c, jnp.where(small, two_e2, -two_e2) * dx
+
+
+def slab_pair(x, c):
+    """(T, A) = (2 E3(x), 1 - 2 E3(x)) from ``c = slab_coefficient(x)``."""
+    small = x < _X_MID
+    return jnp.where(small, 1.0 - c, c), jnp.where(small, c, 1.0 - c)
+
+
+def slab_transmission(x):
+    """(T, A) with T = 2 E3(x) the diffuse (flux) transmission of a slab of vertical optical
+    depth x >= 0 and A = 1 - T its absorption, each without cancellation (< 1e-13 relative in
+    float64); dT/dx = -2 E2(x) = -dA/dx."""
+    return slab_pair(x, slab_coefficient(x))

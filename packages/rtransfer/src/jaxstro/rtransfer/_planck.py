@@ -52,5 +52,14 @@ def planck_pi_b(t_k: ArrayLike, nu_cm1: ArrayLike, *, constants: str = "codata20
 
 
 def _pi_b(t, nu, hc_over_k, two_pi_hc2):
+    return _pi_b_pre(t, nu, _pi_b_log_prefactor(nu, two_pi_hc2), hc_over_k)
+
+
+def _pi_b_log_prefactor(nu, two_pi_hc2):
+    """log(2 pi h c^2 nu^3), computed once per grid (hoisted out of a layer loop)."""
+    return math.log(two_pi_hc2) + 3.0 * jnp.log(nu)
+
+
+def _pi_b_pre(t, nu, log_prefactor, hc_over_k):
     x = (hc_over_k / t) * nu
-    return jnp.exp(math.log(two_pi_hc2) + 3.0 * jnp.log(nu) - x) / (-jnp.expm1(-x))
+    return jnp.exp(log_prefactor - x) / (-jnp.expm1(-x))
