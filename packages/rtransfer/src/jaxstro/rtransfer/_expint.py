@@ -187,6 +187,32 @@ _H_Q_TAIL = (
 _X_MID, _X_TAIL, _X_MAX = 1.0, 4.0, 800.0  # beyond _X_MAX, T = 0 and A = 1 in float64
 
 
+_ATANH_SERIES = tuple(2.0 / (2 * k + 1) for k in range(12))  # ln m = 2 atanh((m-1)/(m+1))
+
+
+def _log_normal(x):
+    """ln x for finite x > 0 from the exponent and mantissa bits and the atanh series
+    (|s| <= 0.172: < 2e-16 absolute); ~2x faster than jnp.log on CPU. Subnormal x give a
+    finite wrong value (used only where x^2 ln x is negligible there)."""
+    if x.dtype == jnp.float64:
+        itype, nbits, bias = jnp.int64, 52, 1023
+    else:
+        itype, nbits, bias = jnp.int32, 23, 127
+    x = x.astype(jnp.float64 if itype == jnp.int64 else jnp.float32)
+    b = jax.lax.bitcast_convert_type(x, itype)
+    e = (b >> nbits) - bias
+    m = jax.lax.bitcast_convert_type((b & ((1 << nbits) - 1)) | (bias << nbits), x.dtype)
+    big = m > math.sqrt(2.0)  # m in [1, 2) -> [sqrt(1/2), sqrt(2))
+    m = jnp.where(big, 0.5 * m, m)
+    e = jnp.where(big, e + 1, e)
+    s = (m - 1.0) / (m + 1.0)
+    s2 = s * s
+    p = _ATANH_SERIES[-1]
+    for c in reversed(_ATANH_SERIES[:-1]):
+        p = p * s2 + c
+    return e.astype(x.dtype) * math.log(2.0) + s * p
+
+
 def _horner(coef, z):
     out = coef[-1]
     for c in reversed(coef[:-1]):
@@ -201,7 +227,7 @@ def _slab_primal(x):
     one log, one exp, one division, one output (a single XLA kernel)."""
     small = x < _X_MID
     xs = jnp.where(small & (x > 0), x, 1.0)
-    a_small = x * (2.0 + x * (jnp.log(xs) + _horner(_A_SERIES, jnp.where(small, x, 0.0))))
+    a_small = x * (2.0 + x * (_log_normal(xs) + _horner(_A_SERIES, jnp.where(small, x, 0.0))))
     xl = jnp.clip(x, _X_MID, _X_MAX)
     mid = xl < _X_TAIL
     z_mid = jnp.minimum((2.0 * xl - 5.0) * (1.0 / 3.0), 1.0)

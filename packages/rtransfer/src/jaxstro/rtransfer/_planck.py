@@ -60,6 +60,19 @@ def _pi_b_log_prefactor(nu, two_pi_hc2):
     return math.log(two_pi_hc2) + 3.0 * jnp.log(nu)
 
 
+# -expm1(-x) = x (1 - x/2 + x^2/6 - ...) for x < 1/2: truncation < 1e-17 relative
+_D_SERIES = tuple((-1.0) ** k / math.factorial(k + 1) for k in range(16))
+
+
 def _pi_b_pre(t, nu, log_prefactor, hc_over_k):
+    """pi B = exp(log_prefactor - x) / (1 - exp(-x)), x = h c nu / (k T): one exp per element
+    (exp(-x) = the same exp divided by the prefactor; the series of 1 - exp(-x) below 1/2)."""
     x = (hc_over_k / t) * nu
-    return jnp.exp(log_prefactor - x) / (-jnp.expm1(-x))
+    num = jnp.exp(log_prefactor - x)
+    small = x < 0.5
+    xs = jnp.where(small, x, 0.0)
+    d_small = _D_SERIES[-1]
+    for c in reversed(_D_SERIES[:-1]):
+        d_small = d_small * xs + c
+    d_large = 1.0 - num * jnp.exp(-log_prefactor)
+    return num / jnp.where(small, xs * d_small, d_large)
