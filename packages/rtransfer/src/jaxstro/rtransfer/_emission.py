@@ -195,15 +195,28 @@ def _prepare(dtau, t_layers_k, nu_cm1, method, nstream, t_boundaries_k, constant
         tb = _boundary_temperatures(t, t_boundaries_k, n).astype(dt)
     temps = t if tb is None else jnp.concatenate([t, tb])
     ok_t = jnp.all((temps > 0) & jnp.isfinite(temps))
-    ok_e = (d >= 0) & jnp.isfinite(d)
-    ok_d = jnp.all(ok_e, axis=0)  # (n_grid,)
+    ok_d, d_sum = _column_checks(d)
     t = stand_in(ok_t, t, 1000.0)
     if tb is not None:
         tb = stand_in(ok_t, tb, 1000.0)
-    # elementwise stand-in (fuses into the consumer of d); a column with any bad entry is
-    # NaN in the flux and its gradient through ok_d
-    d = stand_in(ok_e, d, 0.0)
-    return c, nstream, d, t, tb, nu, ok_t & ok_d, temps
+    # no stand-in for dtau: every solver is column by column, so a bad entry reaches only its
+    # own column, which nan_if_invalid sets to NaN (value and gradient) through ok_d
+    return c, nstream, d, t, tb, nu, ok_t & ok_d, jnp.sum(temps) + d_sum
+
+
+def _column_checks(d):
+    """(n_grid,) column checks of dtau (all entries finite and >= 0) and column sums (the
+    poison value: a NaN gradient reaches every offending input), by a scan over the rows:
+    elementwise work, several times faster on CPU than XLA's axis-0 reductions of a large
+    (n_layers, n_grid) matrix."""
+
+    def body(carry, row):
+        ok, acc = carry
+        return (ok & (row >= 0) & (row < jnp.inf), acc + row), None
+
+    init = (jnp.ones(d.shape[1:], dtype=bool), jnp.zeros(d.shape[1:], dtype=d.dtype))
+    (ok, acc), _ = jax.lax.scan(body, init, d)
+    return ok, acc
 
 
 def _source(t, nu, c):
@@ -260,7 +273,7 @@ def emission_flux(
         Bad method / nstream, layer counts of dtau, t_layers_k (and t_boundaries_k) that
         disagree, a grid length that disagrees with dtau, or concrete out-of-range values.
     """
-    c, nstream, d, t, tb, nu, ok, temps = _prepare(
+    c, nstream, d, t, tb, nu, ok, poison = _prepare(
         dtau, t_layers_k, nu_cm1, method, nstream, t_boundaries_k, constants
     )
     # one layer at a time (lax.scan over the rows of dtau): the same sums as the matrix
@@ -276,12 +289,7 @@ def emission_flux(
         layer_fn, layer_params, t, tb, nu, d.dtype, c, method, nstream, bottom_boundary, False,
         slab_given=method == "fbased2st",
     )  # fmt: skip
-    return nan_if_invalid(ok, f, value=_poison_value(ok, temps, d))
-
-
-def _poison_value(ok, temps, d):
-    # (n_grid,) sum of the checked inputs: a NaN gradient reaches every offending input
-    return jnp.sum(temps) + jnp.sum(d, axis=0)
+    return nan_if_invalid(ok, f, value=poison)
 
 
 def emission_intensity(
@@ -314,7 +322,7 @@ def emission_intensity(
     """
     if method == "fbased2st":
         raise ValueError("method must be 'ibased' or 'ibased_linsap' for intensities")
-    c, nstream, d, t, tb, nu, ok, temps = _prepare(
+    c, nstream, d, t, tb, nu, ok, poison = _prepare(
         dtau, t_layers_k, nu_cm1, method, nstream, t_boundaries_k, constants
     )
     mu, _ = gauss_legendre_mu(nstream)
@@ -326,7 +334,7 @@ def emission_intensity(
         sb = _source(tb, nu, c)
         s_bot = sb[-1] if bottom_boundary else jnp.zeros_like(sb[-1])
         i = _linsap_intensity(d, sb, s_bot, mu)
-    return mu, nan_if_invalid(ok, i.T, value=_poison_value(ok, temps, d)).T
+    return mu, nan_if_invalid(ok, i.T, value=poison).T
 
 
 # ----------------------------------------------------------------------------- layer by layer
