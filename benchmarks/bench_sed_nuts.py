@@ -26,7 +26,7 @@ as the example runs it), with the baseline's wall time over each setup's.
 
 Takes tens of minutes on a loaded 2-core machine (the baseline alone ~25 min per seed).
 
-Measured 2025-12 (2 shared cores, load 5-9, so the wall times are noisy; steps are not):
+Measured 2026-12 (2 shared cores, load 5-9, so the wall times are noisy; steps are not):
 
 ======================== ==== ====== ===== ============ ===== ===== ======
 setup                    seed R-hat  ESS   divergences  steps depth wall s
