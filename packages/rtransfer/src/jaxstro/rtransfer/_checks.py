@@ -239,3 +239,19 @@ def check_positive(name: str, x: ArrayLike, unit: str = "", *, allow_zero: bool 
 def _show(v) -> str:
     v = np.asarray(v).ravel()[:6]
     return np.array2string(v, formatter={"float_kind": lambda x: f"{x:.6g}"})
+
+
+def nan_unless_positive(out: ArrayLike, *xs: ArrayLike) -> jax.Array:
+    """Policy 2 for elementwise functions of inputs that must be finite and > 0: ``out`` with
+    NaN (and a NaN gradient with respect to ``xs``) wherever a broadcast input is NaN, inf or
+    <= 0. Concrete inputs are checked eagerly by ``check_positive``; this covers traced ones."""
+    out = jnp.asarray(out)
+    dtype = jnp.result_type(out)
+    ok = jnp.ones(out.shape, dtype=bool)
+    value = jnp.zeros(out.shape, dtype=dtype)
+    for x in xs:
+        x = jnp.asarray(x)
+        ok = ok & (x > 0) & (x < jnp.inf)
+        value = value + x.astype(dtype)
+    nan = jnp.asarray(jnp.nan, dtype)
+    return jnp.where(ok, out, nan) + jnp.where(ok, jnp.zeros((), dtype), nan) * value

@@ -139,14 +139,16 @@ def _check_dtau(dtau):
 
 def _boundary_temperatures(t_layers, t_boundaries, n):
     """(n+1,) boundary temperatures: given, or linear in layer index between the centres
-    (= linear in log P on an even log-pressure grid), extrapolated at both ends."""
+    (= linear in log P on an even log-pressure grid), extrapolated at both ends but never below
+    half the end layer's temperature (a steep end gradient would otherwise extrapolate to
+    T <= 0 and a NaN flux for valid input)."""
     if t_boundaries is not None:
         return _check_temperatures("t_boundaries_k", t_boundaries, n + 1)
     if n == 1:
         return jnp.concatenate([t_layers, t_layers])
     mid = 0.5 * (t_layers[1:] + t_layers[:-1])
-    top = 1.5 * t_layers[0] - 0.5 * t_layers[1]
-    btm = 1.5 * t_layers[-1] - 0.5 * t_layers[-2]
+    top = jnp.maximum(1.5 * t_layers[0] - 0.5 * t_layers[1], 0.5 * t_layers[0])
+    btm = jnp.maximum(1.5 * t_layers[-1] - 0.5 * t_layers[-2], 0.5 * t_layers[-1])
     return jnp.concatenate([top[None], mid, btm[None]])
 
 
@@ -254,7 +256,8 @@ def emission_flux(
     t_boundaries_k : ArrayLike or None
         (n_layers + 1,) boundary temperatures [K] for "ibased_linsap" (e.g. a T-P profile
         evaluated at ``grid.p_boundary_bar``). Default: midpoints of neighbouring layer
-        temperatures, linearly extrapolated at the top and bottom. Ignored by the other methods.
+        temperatures, linearly extrapolated at the top and bottom (at least half the end
+        layer's temperature). Ignored by the other methods.
     bottom_boundary : bool
         Add a blackbody at the deepest layer's (linsap: deepest boundary's) temperature below
         the atmosphere (default True). False reproduces ExoJAX (no bottom source).

@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 from jax.typing import ArrayLike
 
-from jaxstro.rtransfer._checks import as_float, check_positive, float_dtype
+from jaxstro.rtransfer._checks import as_float, check_positive, float_dtype, nan_unless_positive
 from jaxstro.rtransfer._constants import constant_set
 
 __all__ = ["planck_pi_b"]
@@ -48,7 +48,7 @@ def planck_pi_b(t_k: ArrayLike, nu_cm1: ArrayLike, *, constants: str = "codata20
     check_positive("nu_cm1", nu_cm1, " [cm^-1]")
     dt = float_dtype(t_k, nu_cm1)
     t, nu = as_float(t_k, dt), as_float(nu_cm1, dt)
-    return _pi_b(t, nu, c["hc_over_k"], c["two_pi_hc2"])
+    return nan_unless_positive(_pi_b(t, nu, c["hc_over_k"], c["two_pi_hc2"]), t, nu)
 
 
 def _pi_b(t, nu, hc_over_k, two_pi_hc2):

@@ -10,7 +10,13 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from jaxstro.rtransfer._checks import as_float, check_positive, float_dtype, is_traced
+from jaxstro.rtransfer._checks import (
+    as_float,
+    check_positive,
+    float_dtype,
+    is_traced,
+    nan_unless_positive,
+)
 
 __all__ = [
     "powerlaw_temperature",
@@ -43,8 +49,8 @@ def powerlaw_temperature(p_bar: ArrayLike, t0_k: ArrayLike, alpha: ArrayLike) ->
     check_positive("p_bar", p_bar, " [bar]")
     check_positive("t0_k", t0_k, " [K]")
     dt = float_dtype(p_bar, t0_k, alpha)
-    p = as_float(p_bar, dt)
-    return as_float(t0_k, dt) * jnp.exp(as_float(alpha, dt) * jnp.log(p))
+    p, t0, alpha = as_float(p_bar, dt), as_float(t0_k, dt), as_float(alpha, dt)
+    return nan_unless_positive(t0 * jnp.exp(alpha * jnp.log(p)), p, t0)
 
 
 def guillot_temperature(
