@@ -5,6 +5,21 @@ chains (``vmap``). Between chunks the progress bar moves and, if asked, the full
 is written atomically to a checkpoint. The random key of step ``i`` is
 ``fold_in(phase_key, i)``, so a run resumed from a checkpoint reproduces the uninterrupted
 chain exactly, whatever the chunking.
+
+The run reads top to bottom as five parts: check the options (``_check_options``), flatten the
+density and check the start (``_flat_density``), place the chains (``_chain_starts``), build
+Stan's warm-up from blackjax's adaptation building blocks (``_stan_warmup``) and the two compiled
+chunk functions (``_compile_chunks``), then drive the chunks with progress and checkpoints
+(``_Driver``).
+
+blackjax names used: ``blackjax.nuts`` (``init``, ``build_kernel``) and, for the warm-up,
+``blackjax.adaptation.window_adaptation.build_schedule``,
+``blackjax.adaptation.mass_matrix.mass_matrix_adaptation`` and
+``blackjax.adaptation.step_size.dual_averaging_adaptation`` -- public functions (in their
+modules' ``__all__`` and blackjax's API reference; none is deprecated in blackjax 1.7). The
+one-call ``blackjax.window_adaptation(...).run`` runs the whole warm-up as a single compiled
+loop, which cannot be checkpointed or report progress between windows; its deprecated
+``window_adaptation.base`` is what the three building blocks replace.
 """
 
 from __future__ import annotations
@@ -19,9 +34,6 @@ import blackjax
 import jax
 import jax.numpy as jnp
 import numpy as np
-from blackjax.adaptation.mass_matrix import mass_matrix_adaptation
-from blackjax.adaptation.step_size import dual_averaging_adaptation
-from blackjax.adaptation.window_adaptation import build_schedule
 from jax.flatten_util import ravel_pytree
 
 from jaxstro.infer_utils._checkpoint import load_checkpoint, save_checkpoint
@@ -137,32 +149,111 @@ def run_nuts(
     -----
     Each chain adapts its own step size and mass matrix (as Stan does).
     """
+    _check_options(
+        num_warmup, num_samples, num_chains, chunk_size, max_num_doublings, init_scale,
+        target_accept, initial_step_size,
+    )  # fmt: skip
+    layout, x0, logdens_flat = _flat_density(logdensity_fn, init_params, mode)
+    dim = int(x0.size)
+    imm0 = _check_inverse_mass_matrix(initial_inverse_mass_matrix, dim, dense_mass, x0.dtype)
+    key_init, key_warm, key_samp = jax.random.split(key, 3)
+    positions = _chain_starts(key_init, x0, logdens_flat, num_chains, init_scale, chain_inits)
+
+    warmup = _stan_warmup(target_accept, dense_mass, imm0, initial_step_size, dim, x0.dtype)
+    warm_chunk, sample_chunk = _compile_chunks(
+        logdens_flat, warmup, max_num_doublings, key_warm, key_samp, num_chains
+    )
+    states = jax.vmap(lambda x: blackjax.nuts.init(x, logdens_flat))(positions)
+    adapt = jax.vmap(lambda _: warmup.init())(jnp.arange(num_chains))
+
+    settings = dict(
+        num_warmup=int(num_warmup),
+        num_samples=int(num_samples),
+        num_chains=int(num_chains),
+        dim=dim,
+        target_accept=float(target_accept),
+        dense_mass=bool(dense_mass),
+        max_num_doublings=int(max_num_doublings),
+        initial_step_size=float(initial_step_size),
+        key=_key_meta(key),
+        init=[float(v) for v in np.asarray(positions).ravel()[:64]],
+    )
+    if mode != "reverse":  # (absent for reverse mode: earlier checkpoints stay valid)
+        settings["mode"] = mode
+    driver = _Driver(states, adapt, num_warmup, num_samples, dim, x0.dtype, settings, checkpoint)
+    driver.run(warm_chunk, sample_chunk, warmup, chunk_size, progress_bar, callback)
+
+    flat = jnp.asarray(driver.outputs["position"])
+    return NUTSResult(
+        samples=jax.vmap(jax.vmap(layout.unravel))(flat),
+        flat_samples=flat,
+        logdensity=jnp.asarray(driver.outputs["logdensity"]),
+        is_divergent=jnp.asarray(driver.outputs["is_divergent"]),
+        acceptance_rate=jnp.asarray(driver.outputs["acceptance_rate"]),
+        num_integration_steps=jnp.asarray(driver.outputs["num_integration_steps"]),
+        step_size=driver.adapt.step_size,
+        inverse_mass_matrix=driver.adapt.inverse_mass_matrix,
+        num_warmup_divergent=jnp.asarray(driver.outputs["warmup_divergent"]),
+        warmup_time_s=driver.warmup_time_s,
+        sampling_time_s=driver.sampling_time_s,
+        layout=layout,
+    )
+
+
+# --- 1. options and the start -------------------------------------------------------------
+
+
+def _check_options(
+    num_warmup, num_samples, num_chains, chunk_size, max_num_doublings, init_scale,
+    target_accept, initial_step_size,
+):  # fmt: skip
     for name, val, lo in [
         ("num_warmup", num_warmup, 0),
         ("num_samples", num_samples, 1),
         ("num_chains", num_chains, 1),
         ("chunk_size", chunk_size, 1),
+        ("max_num_doublings", max_num_doublings, 1),
     ]:
         check_count(name, val, lo)
-    check_count("max_num_doublings", max_num_doublings, 1)
     if not (np.isfinite(init_scale) and init_scale >= 0):
         raise ValueError(f"init_scale must be finite and >= 0; got {init_scale!r}")
     if not 0.0 < target_accept < 1.0:
         raise ValueError(f"target_accept must lie in (0, 1); got {target_accept}")
+    if not initial_step_size > 0:
+        raise ValueError(f"initial_step_size must be > 0; got {initial_step_size}")
 
+
+def _flat_density(logdensity_fn, init_params, mode):
+    """(layout, x0, log density of the flat vector); raises if the start is not finite."""
     init_params = float_params(init_params)
     layout = make_layout(init_params)
     x0, _ = ravel_pytree(init_params)
     check_finite_params(x0, names=layout.names)
-    dim = int(x0.size)
     check_mode(mode)
     logdens_flat = lambda x: logdensity_fn(layout.unravel(x))
     if mode == "forward":
         logdens_flat = forward_gradient(logdens_flat)
     v0, g0 = jax.jit(jax.value_and_grad(logdens_flat))(x0)
     check_finite_start(v0, g0, what="log density", names=layout.names)
+    return layout, x0, logdens_flat
 
-    key_init, key_warm, key_samp = jax.random.split(key, 3)
+
+def _check_inverse_mass_matrix(imm, dim, dense_mass, dtype):
+    if imm is None:
+        return None
+    imm = jnp.asarray(imm, dtype=dtype)
+    want = (dim, dim) if dense_mass else (dim,)
+    if imm.shape != want:
+        raise ValueError(
+            f"initial_inverse_mass_matrix must have shape {want} "
+            f"(dense_mass={dense_mass}); got {imm.shape}"
+        )
+    return imm
+
+
+def _chain_starts(key, x0, logdens_flat, num_chains, init_scale, chain_inits):
+    """(num_chains, d) starts: explicit ``chain_inits`` or ``x0 + init_scale * N(0, 1)``."""
+    dim = x0.size
     if chain_inits is not None:
         positions = jax.vmap(lambda p: ravel_pytree(p)[0])(chain_inits).astype(x0.dtype)
         check_finite_params(positions, argname="chain_inits")
@@ -172,37 +263,66 @@ def run_nuts(
                 f"got flat shape {positions.shape}"
             )
     else:
-        noise = jax.random.normal(key_init, (num_chains, dim), dtype=x0.dtype)
+        noise = jax.random.normal(key, (num_chains, dim), dtype=x0.dtype)
         positions = x0[None, :] + init_scale * noise
-    lds = jax.vmap(logdens_flat)(positions)
-    if not np.all(np.isfinite(np.asarray(lds))):
+    if not np.all(np.isfinite(np.asarray(jax.vmap(logdens_flat)(positions)))):
         raise ValueError("log density is not finite at some chain starts; reduce init_scale")
+    return positions
 
-    kernel = blackjax.nuts.build_kernel()
-    da_init, da_update, da_final = dual_averaging_adaptation(target_accept)
-    mm_init, mm_update, mm_final = mass_matrix_adaptation(is_diagonal_matrix=not dense_mass)
 
-    imm0 = None
-    if initial_inverse_mass_matrix is not None:
-        imm0 = jnp.asarray(initial_inverse_mass_matrix, dtype=x0.dtype)
-        want = (dim, dim) if dense_mass else (dim,)
-        if imm0.shape != want:
-            raise ValueError(
-                f"initial_inverse_mass_matrix must have shape {want} "
-                f"(dense_mass={dense_mass}); got {imm0.shape}"
-            )
-    if not initial_step_size > 0:
-        raise ValueError(f"initial_step_size must be > 0; got {initial_step_size}")
+# --- 2. Stan's window adaptation, one chain -----------------------------------------------
 
-    def adapt_init(_):
+
+class _Warmup(NamedTuple):
+    """Per-chain warm-up: ``init() -> _Adapt``; ``update(ad, stage, is_window_end, position,
+    acceptance) -> _Adapt``; ``final_step_size(ad)``; the (num_warmup, 2) ``schedule``."""
+
+    init: Callable
+    update: Callable
+    final_step_size: Callable
+    schedule: Callable
+
+
+def _stan_warmup(target_accept, dense_mass, imm0, initial_step_size, dim, dtype) -> _Warmup:
+    """Stan's schedule: a fast window (step size only, dual averaging towards
+    ``target_accept``), doubling slow windows (the mass matrix re-estimated by Welford at each
+    window's end, the dual averaging restarted at the last step size), a final fast window."""
+    adaptation = blackjax.adaptation
+    da_init, da_update, da_final = adaptation.step_size.dual_averaging_adaptation(target_accept)
+    mm_init, mm_update, mm_final = adaptation.mass_matrix.mass_matrix_adaptation(
+        is_diagonal_matrix=not dense_mass
+    )
+
+    def init():
         mm = mm_init(dim) if imm0 is None else mm_init(dim, imm0)
-        step0 = jnp.asarray(initial_step_size, dtype=x0.dtype)
+        step0 = jnp.asarray(initial_step_size, dtype=dtype)
         return _Adapt(da_init(step0), mm, step0, mm.inverse_mass_matrix)
 
-    def slow_final(ad):
+    def end_of_slow_window(ad):
         mm = mm_final(ad.mm)
         ss = da_init(da_final(ad.ss))
         return _Adapt(ss, mm, jnp.exp(ss.log_step_size), mm.inverse_mass_matrix)
+
+    def update(ad, stage, is_window_end, position, acceptance_rate):
+        ss = da_update(ad.ss, acceptance_rate)
+        mm = jax.lax.cond(stage == 1, lambda m: mm_update(m, position), lambda m: m, ad.mm)
+        ad = _Adapt(ss, mm, jnp.exp(ss.log_step_size), ad.inverse_mass_matrix)
+        return jax.lax.cond(is_window_end, end_of_slow_window, lambda a: a, ad)
+
+    def schedule(num_warmup):
+        if not num_warmup:
+            return np.zeros((0, 2), dtype=int)
+        build = adaptation.window_adaptation.build_schedule
+        return np.asarray(build(num_warmup), dtype=int).reshape(-1, 2)
+
+    return _Warmup(init, update, lambda ad: da_final(ad.ss), schedule)
+
+
+# --- 3. the compiled chunks: lax.scan over steps of vmap over chains ----------------------
+
+
+def _compile_chunks(logdens_flat, warmup, max_num_doublings, key_warm, key_samp, num_chains):
+    kernel = blackjax.nuts.build_kernel()
 
     def nuts_step(key, state, ad):
         return kernel(
@@ -216,12 +336,7 @@ def run_nuts(
 
     def one_chain_warm(key, state, ad, stage, is_end):
         new_state, info = nuts_step(key, state, ad)
-        ss = da_update(ad.ss, info.acceptance_rate)
-        mm = jax.lax.cond(
-            stage == 1, lambda m: mm_update(m, new_state.position), lambda m: m, ad.mm
-        )
-        ad = _Adapt(ss, mm, jnp.exp(ss.log_step_size), ad.inverse_mass_matrix)
-        ad = jax.lax.cond(is_end, slow_final, lambda a: a, ad)
+        ad = warmup.update(ad, stage, is_end, new_state.position, info.acceptance_rate)
         return new_state, ad, info.is_divergent
 
     def one_chain_sample(key, state, ad):
@@ -258,133 +373,119 @@ def run_nuts(
         states, outs = jax.lax.scan(body, states, idx)
         return states, jax.tree_util.tree_map(lambda a: jnp.swapaxes(a, 0, 1), outs)
 
-    states = jax.vmap(lambda x: blackjax.nuts.init(x, logdens_flat))(positions)
-    adapt = jax.vmap(adapt_init)(jnp.arange(num_chains))
-    int_dtype = jnp.asarray(0).dtype
-    outputs = {
-        "position": np.zeros((num_chains, num_samples, dim), dtype=x0.dtype),
-        "logdensity": np.zeros((num_chains, num_samples), dtype=x0.dtype),
-        "is_divergent": np.zeros((num_chains, num_samples), dtype=bool),
-        "acceptance_rate": np.zeros((num_chains, num_samples), dtype=x0.dtype),
-        "num_integration_steps": np.zeros((num_chains, num_samples), dtype=int_dtype),
-        "warmup_divergent": np.zeros((num_chains,), dtype=int_dtype),
-    }
-    phase, step = "warmup", 0
-    settings = dict(
-        num_warmup=int(num_warmup),
-        num_samples=int(num_samples),
-        num_chains=int(num_chains),
-        dim=dim,
-        target_accept=float(target_accept),
-        dense_mass=bool(dense_mass),
-        max_num_doublings=int(max_num_doublings),
-        initial_step_size=float(initial_step_size),
-        key=_key_meta(key),
-        init=[float(v) for v in np.asarray(positions).ravel()[:64]],
-    )
-    if mode != "reverse":  # (absent for reverse mode: earlier checkpoints stay valid)
-        settings["mode"] = mode
-    if checkpoint is not None and pathlib.Path(checkpoint).exists():
-        template = {"states": states, "adapt": adapt, "outputs": outputs}
-        tree, meta = load_checkpoint(checkpoint, template, expected_meta=settings)
-        states, adapt, outputs = tree["states"], tree["adapt"], tree["outputs"]
-        outputs = {k: np.array(v) for k, v in outputs.items()}
-        phase, step = meta["phase"], int(meta["step"])
+    return warm_chunk, sample_chunk
 
-    def save(phase_, step_):
-        if checkpoint is not None:
-            save_checkpoint(
-                checkpoint,
-                {"states": states, "adapt": adapt, "outputs": outputs},
-                dict(settings, phase=phase_, step=step_),
+
+# --- 4. the driver: chunks, progress, checkpoints -----------------------------------------
+
+_OUTPUT_NAMES = (
+    "position",
+    "logdensity",
+    "is_divergent",
+    "acceptance_rate",
+    "num_integration_steps",
+)
+
+
+class _Driver:
+    """Runs the warm-up then the sampling in chunks; after every chunk the progress bar moves,
+    the callback is called and the whole state (chains, adaptation, outputs so far, phase and
+    step) is written atomically to the checkpoint, from which a new run resumes."""
+
+    def __init__(self, states, adapt, num_warmup, num_samples, dim, dtype, settings, checkpoint):
+        num_chains = settings["num_chains"]
+        self.states, self.adapt = states, adapt
+        self.num_warmup, self.num_samples = num_warmup, num_samples
+        self.settings, self.checkpoint = settings, checkpoint
+        int_dtype = jnp.asarray(0).dtype
+        self.outputs = {
+            "position": np.zeros((num_chains, num_samples, dim), dtype=dtype),
+            "logdensity": np.zeros((num_chains, num_samples), dtype=dtype),
+            "is_divergent": np.zeros((num_chains, num_samples), dtype=bool),
+            "acceptance_rate": np.zeros((num_chains, num_samples), dtype=dtype),
+            "num_integration_steps": np.zeros((num_chains, num_samples), dtype=int_dtype),
+            "warmup_divergent": np.zeros((num_chains,), dtype=int_dtype),
+        }
+        self.phase, self.step = "warmup", 0
+        self.warmup_time_s = self.sampling_time_s = 0.0
+        if checkpoint is not None and pathlib.Path(checkpoint).exists():
+            tree, meta = load_checkpoint(checkpoint, self._tree(), expected_meta=settings)
+            self.states, self.adapt = tree["states"], tree["adapt"]
+            self.outputs = {k: np.array(v) for k, v in tree["outputs"].items()}
+            self.phase, self.step = meta["phase"], int(meta["step"])
+
+    def _tree(self):
+        return {"states": self.states, "adapt": self.adapt, "outputs": self.outputs}
+
+    def _save(self):
+        if self.checkpoint is not None:
+            meta = dict(self.settings, phase=self.phase, step=self.step)
+            save_checkpoint(self.checkpoint, self._tree(), meta)
+
+    def run(self, warm_chunk, sample_chunk, warmup, chunk_size, progress_bar, callback):
+        bar = None
+        if progress_bar:
+            from tqdm.auto import tqdm
+
+            done = self.step if self.phase == "warmup" else self.num_warmup + self.step
+            bar = tqdm(
+                total=self.num_warmup + self.num_samples,
+                initial=done,
+                desc=f"NUTS {self.settings['num_chains']} chains",
+                unit="step",
+                leave=False,
             )
-
-    schedule = (
-        np.asarray(build_schedule(num_warmup), dtype=int).reshape(-1, 2)
-        if num_warmup
-        else np.zeros((0, 2), dtype=int)
-    )
-    bar = None
-    if progress_bar:
-        from tqdm.auto import tqdm
-
-        done = step if phase == "warmup" else num_warmup + step
-        bar = tqdm(
-            total=num_warmup + num_samples,
-            initial=done,
-            desc=f"NUTS {num_chains} chains",
-            unit="step",
-            leave=False,
-        )
-
-    t_warm0 = time.perf_counter()
-    try:
-        while phase == "warmup" and step < num_warmup:
-            n = min(chunk_size, num_warmup - step)
-            idx = jnp.arange(step, step + n)
-            states, adapt, divs = warm_chunk(
-                states,
-                adapt,
-                idx,
-                jnp.asarray(schedule[step : step + n, 0]),
-                jnp.asarray(schedule[step : step + n, 1], dtype=bool),
-            )
-            outputs["warmup_divergent"] = outputs["warmup_divergent"] + np.asarray(divs)
-            step += n
-            save("warmup", step)
+        try:
+            t0 = time.perf_counter()
+            self._warm(warm_chunk, warmup, chunk_size, bar, callback)
+            t1 = time.perf_counter()
+            self._sample(sample_chunk, chunk_size, bar, callback)
+            self.warmup_time_s, self.sampling_time_s = t1 - t0, time.perf_counter() - t1
+        finally:
             if bar is not None:
-                bar.update(n)
-                bar.set_postfix(phase="warmup", step_size=f"{float(jnp.mean(adapt.step_size)):.3g}")
-            if callback is not None:
-                callback({"phase": "warmup", "step": step, "total": num_warmup})
-        if phase == "warmup":
-            if num_warmup:
-                adapt = adapt._replace(step_size=jax.vmap(da_final)(adapt.ss))
-            phase, step = "sampling", 0
-            save(phase, step)
-        t_samp0 = time.perf_counter()
-        while step < num_samples:
-            n = min(chunk_size, num_samples - step)
-            states, outs = sample_chunk(states, adapt, jnp.arange(step, step + n))
-            for name, arr in zip(
-                [
-                    "position",
-                    "logdensity",
-                    "is_divergent",
-                    "acceptance_rate",
-                    "num_integration_steps",
-                ],
-                outs,
-                strict=True,
-            ):
-                outputs[name][:, step : step + n] = np.asarray(arr)
-            step += n
-            save(phase, step)
+                bar.close()
+
+    def _warm(self, warm_chunk, warmup, chunk_size, bar, callback):
+        schedule = warmup.schedule(self.num_warmup)
+        while self.phase == "warmup" and self.step < self.num_warmup:
+            n = min(chunk_size, self.num_warmup - self.step)
+            rows = schedule[self.step : self.step + n]
+            self.states, self.adapt, divs = warm_chunk(
+                self.states,
+                self.adapt,
+                jnp.arange(self.step, self.step + n),
+                jnp.asarray(rows[:, 0]),
+                jnp.asarray(rows[:, 1], dtype=bool),
+            )
+            self.outputs["warmup_divergent"] += np.asarray(divs)
+            self.step += n
+            self._save()
             if bar is not None:
                 bar.update(n)
                 bar.set_postfix(
-                    phase="sampling", divergences=int(outputs["is_divergent"][:, :step].sum())
+                    phase="warmup", step_size=f"{float(jnp.mean(self.adapt.step_size)):.3g}"
                 )
             if callback is not None:
-                callback({"phase": "sampling", "step": step, "total": num_samples})
-        t_end = time.perf_counter()
-    finally:
-        if bar is not None:
-            bar.close()
+                callback({"phase": "warmup", "step": self.step, "total": self.num_warmup})
+        if self.phase == "warmup":  # the adapted step size: dual averaging's final average
+            if self.num_warmup:
+                final = jax.vmap(warmup.final_step_size)(self.adapt)
+                self.adapt = self.adapt._replace(step_size=final)
+            self.phase, self.step = "sampling", 0
+            self._save()
 
-    flat = jnp.asarray(outputs["position"])
-    samples = jax.vmap(jax.vmap(layout.unravel))(flat)
-    return NUTSResult(
-        samples=samples,
-        flat_samples=flat,
-        logdensity=jnp.asarray(outputs["logdensity"]),
-        is_divergent=jnp.asarray(outputs["is_divergent"]),
-        acceptance_rate=jnp.asarray(outputs["acceptance_rate"]),
-        num_integration_steps=jnp.asarray(outputs["num_integration_steps"]),
-        step_size=adapt.step_size,
-        inverse_mass_matrix=adapt.inverse_mass_matrix,
-        num_warmup_divergent=jnp.asarray(outputs["warmup_divergent"]),
-        warmup_time_s=t_samp0 - t_warm0,
-        sampling_time_s=t_end - t_samp0,
-        layout=layout,
-    )
+    def _sample(self, sample_chunk, chunk_size, bar, callback):
+        while self.step < self.num_samples:
+            n = min(chunk_size, self.num_samples - self.step)
+            idx = jnp.arange(self.step, self.step + n)
+            self.states, outs = sample_chunk(self.states, self.adapt, idx)
+            for name, arr in zip(_OUTPUT_NAMES, outs, strict=True):
+                self.outputs[name][:, self.step : self.step + n] = np.asarray(arr)
+            self.step += n
+            self._save()
+            if bar is not None:
+                bar.update(n)
+                n_div = int(self.outputs["is_divergent"][:, : self.step].sum())
+                bar.set_postfix(phase="sampling", divergences=n_div)
+            if callback is not None:
+                callback({"phase": "sampling", "step": self.step, "total": self.num_samples})
