@@ -104,15 +104,8 @@ SETUPS = {
         target_accept=0.9,
         max_doublings=8,
     ),
-    "massform_dense95": dict(
-        space="mass_formed",
-        dense=True,
-        laplace_imm=True,
-        warmup=500,
-        target_accept=0.95,
-        max_doublings=8,
-    ),
 }
+SETUPS["massform_dense95"] = dict(SETUPS["massform_dense"], target_accept=0.95)
 
 
 def make_problem():
@@ -125,14 +118,14 @@ def make_problem():
     return spec, model, obs, err
 
 
-def make_space(kind, spec):
+def make_space(kind, spec, model):
     """(to_x, to_u, log_jac) of the unconstrained coordinates ``kind``."""
     bounds = spec.bounds
     names = spec.free_params
     if kind == "log_slopes":
         return log_slope_space(spec)
     if kind == "mass_formed":
-        return mass_formed_space(spec, MODEL_FOR_SPACE[0])
+        return mass_formed_space(spec, model)
 
     def to_x(u):
         return {n: iu.to_bounded(u[n], *bounds[n]) for n in names}
@@ -172,9 +165,6 @@ def log_slope_space(spec):
         return jac + sum(iu.to_bounded(u[n], *box[n]) for n in logs)
 
     return to_x, to_u, log_jac
-
-
-MODEL_FOR_SPACE: list = []
 
 
 def mass_formed_space(spec, model):
@@ -223,7 +213,7 @@ def mode_u(log_post_u, spec, to_u, n_starts=4):
 
 def run_setup(name, cfg, seed, problem, cache):
     spec, model, obs, err = problem
-    to_x, to_u, log_jac = make_space(cfg["space"], spec)
+    to_x, to_u, log_jac = make_space(cfg["space"], spec, model)
 
     def log_post_u(u):
         return model.log_prob(to_x(u), obs, err) + log_jac(u)
@@ -306,7 +296,6 @@ def main():
     setups = a.setups.split(",")
     seeds = [int(s) for s in a.seeds.split(",")]
     problem = make_problem()
-    MODEL_FOR_SPACE.append(problem[1])
     cache: dict = {}
     rows = []
     for seed in seeds:
