@@ -101,6 +101,19 @@ def test_clip_temperature():
         rt.clip_temperature(t, 3000.0, 100.0)
 
 
+def test_soft_clip_never_leaves_the_range():
+    # the soft clip's sum of softplus terms used to overshoot t_max by rounding (4.5e-13 K at
+    # 1500 K), which a cross-section calculator valid up to exactly t_max turns into NaN
+    for dtype in (jnp.float64, jnp.float32):
+        t = jnp.linspace(-1000.0, 40000.0, 20001, dtype=dtype)
+        soft = np.asarray(rt.clip_temperature(t, 500.0, 1500.0))
+        assert soft.min() >= 500.0 and soft.max() <= 1500.0
+    d = jax.vmap(jax.grad(lambda x: rt.clip_temperature(x, 500.0, 1500.0)))(
+        jnp.array([1400.0, 1500.0, 1600.0])
+    )
+    assert np.all(np.asarray(d) > 0)  # the clamp does not touch the gradient
+
+
 def test_profile_bad_input():
     with pytest.raises(ValueError, match="p_knots_bar"):
         rt.free_temperature(P, [1.0, 0.1, 10.0], [1.0, 2.0, 3.0])

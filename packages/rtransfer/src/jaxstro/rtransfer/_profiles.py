@@ -273,7 +273,11 @@ def clip_temperature(
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(1, 2, 3))
 def _soft_clip(t, lo, hi, w):
-    return lo + w * jax.nn.softplus((t - lo) / w) - w * jax.nn.softplus((t - hi) / w)
+    # the final clamp only removes rounding (the sum overshot t_max by 4.5e-13 K at 1500 K, so
+    # a cross-section calculator valid up to exactly t_max returned NaN); the derivative is the
+    # analytic one of the JVP below
+    soft = lo + w * jax.nn.softplus((t - lo) / w) - w * jax.nn.softplus((t - hi) / w)
+    return jnp.clip(soft, lo, hi)
 
 
 @_soft_clip.defjvp
