@@ -25,7 +25,9 @@ column's CIA optical depth).
 from __future__ import annotations
 
 import dataclasses
+import os
 import pathlib
+import subprocess
 import sys
 import warnings
 
@@ -34,6 +36,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+import jaxstro.rtransfer as rt
 from jaxstro.linedb import datasets, read_cia
 from jaxstro.opacity import wavenumber_grid
 
@@ -138,6 +141,19 @@ def test_forward_model_lpf_matches_exojax(fx, exojax_runs):
     assert np.max(_rel(xs, ref)[big]) < 2e-5
     assert np.max(_rel(f0, fx["f0_lpf"])) < 1e-5
     assert np.max(_rel(f, fx["f_lpf"])) < 1e-5
+    # H2-H2 CIA optical depth of the column (ExoJAX's constants: k_B, m_u of CODATA 2014)
+    t = jnp.asarray(fx["t"])
+    dtau_cia = rt.dtau_cia(
+        model.layers,
+        model.cia.log_coeff_matrix(t),
+        t,
+        model.vmr_h2,
+        model.vmr_h2,
+        model.mmw,
+        fx["gravity"],
+        constants="exojax",
+    )
+    assert np.max(_rel(jnp.sum(dtau_cia, axis=0), fx["dtau_cia_sum"])) < 1e-10
 
 
 def test_forward_model_premodit_within_stated_accuracy(fx, exojax_runs):
@@ -183,6 +199,41 @@ def test_deliberate_differences(fx, exojax_runs, exomol_lines):
     log_k = np.asarray(model.cia.log_coeff_matrix(t))
     step = np.asarray(runs["lpf"][0].cia.log_coeff_matrix(t))
     assert 1e-3 < np.max(np.abs(log_k - step)) < 0.06  # measured 4.7 % (500 K layers)
+
+
+EXOJAX_PYTHON = pathlib.Path("/work/venv-exojax/bin/python")
+
+
+def _exojax_python():
+    """The interpreter of an ExoJAX venv: $JAXSTRO_EXOJAX_PYTHON or /work/venv-exojax."""
+    path = pathlib.Path(os.environ.get("JAXSTRO_EXOJAX_PYTHON", EXOJAX_PYTHON))
+    if not path.exists():
+        return None
+    ok = subprocess.run([str(path), "-c", "import exojax"], capture_output=True).returncode == 0
+    return path if ok else None
+
+
+@pytest.mark.slow
+def test_fixture_script_reproduces_npz(fx, tmp_path):
+    """Regenerate the fixture with ExoJAX (a separate venv; skipped when there is none) and
+    compare every stored array (1e-12)."""
+    python = _exojax_python()
+    if python is None:
+        pytest.skip("no ExoJAX venv (set JAXSTRO_EXOJAX_PYTHON)")
+    out = tmp_path / "emission.npz"
+    script = FIXTURE.with_name("make_exojax_emission.py")
+    env = dict(os.environ, JAX_PLATFORMS="cpu")
+    subprocess.run(
+        [str(python), str(script), str(out)], check=True, env=env, timeout=1200, capture_output=True
+    )
+    new = dict(np.load(out))
+    assert sorted(new) == sorted(fx)
+    for key in fx:
+        ref = fx[key]
+        if ref.dtype.kind in "fc":
+            np.testing.assert_allclose(new[key], ref, rtol=1e-12, atol=0.0, err_msg=key)
+        else:
+            assert np.array_equal(new[key], ref), key
 
 
 @pytest.fixture(scope="module")
@@ -275,6 +326,21 @@ def test_jit_and_vmap(small_model):
     assert np.max(_rel(y1, y2)) > 1e-2  # the two parameter sets give different spectra
     # a parameter outside the prepared range inside jit: NaN (a sampler rejects it)
     assert np.all(np.isnan(np.asarray(SPECTRUM(model, dict(p1, RV=jnp.asarray(-10.0))))))
+
+
+@pytest.mark.slow
+def test_hitemp_option(full_model):
+    """The HITEMP sample (2,537 lines of all isotopologues within the margin) as the line list:
+    a finite spectrum in the same units, within 20 % of the ExoMol one (measured 13 %: more
+    lines and the natural isotopic mixture)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        model = build_model(lines="hitemp")
+    assert model.n_lines == 2537
+    p = _params(TRUTH)
+    y = np.asarray(SPECTRUM(model, p))
+    assert np.all(np.isfinite(y))
+    assert np.max(_rel(y, SPECTRUM(full_model, p))) < 0.2
 
 
 @pytest.mark.parametrize(
