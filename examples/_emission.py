@@ -251,6 +251,8 @@ def build_model(
     lines: str | LineList = "exomol",
     *,
     method: str = "premodit",
+    grid_range: tuple = WAV_RANGE_AA,
+    grid_unit: str = "AA",
     robust_range: tuple = (500.0, 1500.0),
     t_clip_k: tuple = (500.0, 1500.0),
     p_range_bar: tuple = (1e-5, 1e1),
@@ -282,6 +284,9 @@ def build_model(
     method : str
         Cross-section method of ``jaxstro.opacity.make_calculator``: "premodit" (default),
         "modit" or "lpf".
+    grid_range, grid_unit : tuple, str
+        Ends and unit of the ESLOG model grid (``jaxstro.opacity.wavenumber_grid``); default
+        22920-23000 Angstrom.
     robust_range : tuple
         PreMODIT's (T_low, T_high) [K]; must cover every layer temperature over the prior box
         ``t0_range_k`` x ``alpha_range`` (after the clip).
@@ -340,7 +345,7 @@ def build_model(
     n_grid, obs_stride, obs_drop = int(n_grid), int(obs_stride), int(obs_drop)
     if obs_stride < 1 or obs_drop < 0:
         raise ValueError(f"obs_stride must be >= 1 and obs_drop >= 0; got {obs_stride}, {obs_drop}")
-    nu, _, _ = wavenumber_grid(*WAV_RANGE_AA, n_grid, unit="AA")
+    nu, _, _ = wavenumber_grid(*grid_range, n_grid, unit=grid_unit)
     nu_obs = nu[::obs_stride][: len(nu[::obs_stride]) - obs_drop]
     if nu_obs.size < 2:
         raise ValueError(
