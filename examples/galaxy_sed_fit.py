@@ -17,9 +17,11 @@
 # IGM absorption, redshifts with a Planck 2018 cosmology and integrates the filters. Seven free
 # parameters: log_peak_sfr, tau_gyr, alpha, beta (the SFH), logzsol, tau_bc, tau_diff.
 #
-# The same log posterior goes to MAP (L-BFGS-B), Laplace, Pathfinder, NUTS (blackjax) and SVI
-# (numpyro), all through ``jaxstro.infer_utils``. Then the batch: the forward model, its
-# gradient and a MAP fit for 100 and 1,000 galaxies in single compiled calls.
+# The same posterior goes to MAP (L-BFGS-B), Laplace, Pathfinder, NUTS (blackjax), SVI
+# (numpyro), nested sampling (blackjax, with the evidence) and geoVI (NIFTy), all through
+# ``jaxstro.infer_utils``; then the same galaxy in ten bands (GALEX + SDSS + 2MASS) shows how
+# the posterior tightens. Last, the batch: the forward model, its gradient and a MAP fit for
+# 100 and 1,000 galaxies in single compiled calls.
 #
 # Run: ``python examples/galaxy_sed_fit.py [--quick] [--compile-cache DIR]``.
 # ``--compile-cache`` (or ``JAXSTRO_COMPILE_CACHE``) switches on JAX's persistent compilation
@@ -33,6 +35,7 @@ import time
 import jax
 import jax.numpy as jnp
 import numpy as np
+import numpyro.distributions as dist
 import optax
 from _common import figure_path, parse_args, print_result
 
@@ -75,13 +78,10 @@ def log_post(x, maggies=obs, maggies_err=err):
     return model.log_prob(x, maggies, maggies_err)
 
 
-# unconstrained coordinates for the samplers: every free parameter has a bounded prior
+# Unconstrained coordinates. For the batch MAP fits below: u = logit of each parameter's
+# position in its prior box.
 def x_of_u(u):
     return {n: iu.to_bounded(u[n], *BOUNDS[n]) for n in NAMES}
-
-
-def u_of_x(x):
-    return {n: iu.to_unbounded(jnp.asarray(x[n]), *BOUNDS[n]) for n in NAMES}
 
 
 def log_post_u(u, maggies=obs, maggies_err=err):
@@ -89,9 +89,67 @@ def log_post_u(u, maggies=obs, maggies_err=err):
     return log_post(x_of_u(u), maggies, maggies_err) + jac
 
 
-def draws_x(samples_u):
-    """Unconstrained draws (any leading axes) -> dict of flat numpy arrays of the parameters."""
-    return {n: np.asarray(iu.to_bounded(samples_u[n], *BOUNDS[n])).ravel() for n in NAMES}
+# For the samplers, two changes chosen by measurement (benchmarks/bench_sed_nuts.py, issue 12):
+# * the SFH slopes alpha, beta have log-uniform priors over three decades: their box is taken
+#   in log (where the prior is uniform), not squeezed into a corner of the linear box;
+# * the SFH normalisation log_peak_sfr is replaced by (a logit-scaled) log10 of the mass
+#   formed, v = u_peak + s log10 f(tau, alpha, beta), f the mass formed at log_peak_sfr = 0.
+#   Photometry fixes the mass, not the peak SFR: in (u_peak, rest) the posterior is a curved
+#   ridge, in (v, rest) nearly a linear one that a dense mass matrix absorbs. The map shifts
+#   u_peak by a function of the other coordinates: unit Jacobian, no new bounds, exact.
+LOG_BOX = {n for n in NAMES if isinstance(spec.priors[n], sp.LogUniform)}
+BOX = {n: tuple(np.log(BOUNDS[n])) if n in LOG_BOX else BOUNDS[n] for n in NAMES}
+S_PEAK = 4.0 / (BOUNDS["log_peak_sfr"][1] - BOUNDS["log_peak_sfr"][0])  # du/dx at the centre
+
+
+def _x_of_box_u(u):
+    v = {n: iu.to_bounded(u[n], *BOX[n]) for n in NAMES}
+    return {n: jnp.exp(v[n]) if n in LOG_BOX else v[n] for n in NAMES}
+
+
+def _log10_f(x):
+    """log10 of the mass formed [M_sun] by the SFH shape of x at log_peak_sfr = 0 (any bands:
+    the SFH does not depend on the observation)."""
+    x0 = dict(x, log_peak_sfr=jnp.zeros_like(x["log_peak_sfr"]))
+    return jnp.log10(model.derived(x0)["mass_formed"])
+
+
+def _box_u_of_v(v):
+    x_rest = _x_of_box_u(dict(v, log_peak_sfr=jnp.zeros_like(v["log_peak_sfr"])))
+    return dict(v, log_peak_sfr=v["log_peak_sfr"] - S_PEAK * _log10_f(x_rest))
+
+
+def x_of_v(v):
+    """Sampler coordinates (one galaxy: scalar leaves; jax.vmap for draws) -> parameters."""
+    return _x_of_box_u(_box_u_of_v(v))
+
+
+def v_of_x(x):
+    x = {n: jnp.asarray(x[n], dtype=float) for n in NAMES}
+    u = {n: iu.to_unbounded(jnp.log(x[n]) if n in LOG_BOX else x[n], *BOX[n]) for n in NAMES}
+    return dict(u, log_peak_sfr=u["log_peak_sfr"] + S_PEAK * _log10_f(x))
+
+
+def make_log_post_v(model_, maggies, maggies_err):
+    """Log posterior in the sampler coordinates, Jacobian of v -> x included."""
+
+    def log_post_v(v):
+        u = _box_u_of_v(v)
+        jac = sum(iu.log_abs_det_jacobian(u[n], *BOX[n]) for n in NAMES)
+        jac = jac + sum(iu.to_bounded(u[n], *BOX[n]) for n in LOG_BOX)  # d alpha / d log alpha
+        return model_.log_prob(_x_of_box_u(u), maggies, maggies_err) + jac
+
+    return log_post_v
+
+
+log_post_v = make_log_post_v(model, obs, err)
+_x_of_v_batch = jax.jit(jax.vmap(x_of_v))
+
+
+def draws_x(samples_v):
+    """Draws in the sampler coordinates (any leading axes) -> dict of flat numpy arrays."""
+    flat = {n: jnp.reshape(samples_v[n], (-1,)) for n in NAMES}
+    return {n: np.asarray(v) for n, v in _x_of_v_batch(flat).items()}
 
 
 # %% [markdown]
@@ -119,63 +177,81 @@ print(f"MAP ({result['map_s']:.1f} s):", {k: round(v, 3) for k, v in x_map.items
 print(f"chi^2 at MAP: {result['map_chi2']:.2f} for 5 bands")
 
 # %% [markdown]
-# ## Laplace (in the unconstrained coordinates, so the draws respect the prior bounds)
+# ## Laplace (in the sampler coordinates, so the draws respect the prior bounds)
+
 
 # %%
 # the x-space MAP may sit on a prior bound (tau_bc = 0, the SFH slopes at their limits):
 # start the unconstrained fit just inside; the Jacobian keeps its mode inside
-inside = {
-    n: float(
-        np.clip(
-            v,
-            BOUNDS[n][0] + 1e-3 * (BOUNDS[n][1] - BOUNDS[n][0]),
-            BOUNDS[n][1] - 1e-3 * (BOUNDS[n][1] - BOUNDS[n][0]),
-        )
-    )
-    for n, v in x_map.items()
-}
-u_fit = iu.minimize_lbfgs(lambda u: -log_post_u(u), u_of_x(inside), maxiter=2000)
-lap = iu.laplace(lambda u: -log_post_u(u), u_fit.params)
+def inside(x):
+    return {
+        n: float(np.clip(v, *np.add(BOUNDS[n], np.multiply(1e-3 * np.ptp(BOUNDS[n]), (1, -1)))))
+        for n, v in x.items()
+    }
+
+
+wall = {}
+t0 = time.perf_counter()
+v_fit = iu.minimize_lbfgs(lambda v: -log_post_v(v), v_of_x(inside(x_map)), maxiter=2000)
+lap = iu.laplace(lambda v: -log_post_v(v), v_fit.params)
 post = {"Laplace": draws_x(iu.laplace_sample(lap, jax.random.key(1), 4000))}
+wall["Laplace"] = time.perf_counter() - t0
 
 # %% [markdown]
 # ## Pathfinder, NUTS and SVI
+# NUTS with a dense mass matrix started at the Laplace covariance: the chains take
+# well-scaled steps from the first warm-up iteration, so 500 warm-up steps suffice (the mass
+# matrix is still re-estimated in the warm-up's slow windows). Measured on this problem
+# (benchmarks/bench_sed_nuts.py, 4 chains x 1000 draws, two seeds): see the docstring there.
 
 # %%
 t0 = time.perf_counter()
-pf = iu.run_pathfinder(log_post_u, u_fit.params, jax.random.key(2), num_samples=4000)
-post["Pathfinder"] = draws_x(pf.samples)
-result["pathfinder_s"] = time.perf_counter() - t0
-
-warm, draws, chains = (200, 200, 2) if args.quick else (1000, 1000, 4)
-t0 = time.perf_counter()
-nuts = iu.run_nuts(
-    log_post_u,
-    u_fit.params,
-    jax.random.key(3),
-    num_warmup=warm,
-    num_samples=draws,
-    num_chains=chains,
-    init_scale=0.1,
-    target_accept=0.95,  # mass piles up against prior bounds: small steps, few divergences
-    max_num_doublings=8,
-    progress_bar=not args.quick,
+pf = iu.run_pathfinder(
+    log_post_v, v_fit.params, jax.random.key(2), num_samples=1000 if args.quick else 4000
 )
-result["nuts_s"] = time.perf_counter() - t0
+post["Pathfinder"] = draws_x(pf.samples)
+wall["Pathfinder"] = result["pathfinder_s"] = time.perf_counter() - t0
+
+NUTS_WARMUP, NUTS_TARGET_ACCEPT = 500, 0.95  # chosen by benchmarks/bench_sed_nuts.py
+
+
+def run_nuts_v(log_post_v_, v_start, laplace_cov, key, *, num_samples=1000, num_chains=4):
+    warm, draws, chains = (100, 150, 2) if args.quick else (NUTS_WARMUP, num_samples, num_chains)
+    return iu.run_nuts(
+        log_post_v_,
+        v_start,
+        key,
+        num_warmup=warm,
+        num_samples=draws,
+        num_chains=chains,
+        init_scale=0.1,
+        dense_mass=True,
+        initial_inverse_mass_matrix=laplace_cov,
+        target_accept=NUTS_TARGET_ACCEPT,
+        max_num_doublings=8,
+        progress_bar=not args.quick,
+    )
+
+
+t0 = time.perf_counter()
+nuts = run_nuts_v(log_post_v, v_fit.params, lap.cov, jax.random.key(3))
+wall["NUTS"] = result["nuts_s"] = time.perf_counter() - t0
 post["NUTS"] = draws_x(nuts.samples)
 table = iu.summary(
-    {n: iu.to_bounded(nuts.samples[n], *BOUNDS[n]) for n in NAMES}, is_divergent=nuts.is_divergent
+    {n: v.reshape(nuts.is_divergent.shape) for n, v in post["NUTS"].items()},
+    is_divergent=nuts.is_divergent,
 )
 print(iu.format_summary(table))
 result["nuts_max_rhat"] = float(max(np.max(table[n]["r_hat"]) for n in NAMES))
 result["nuts_min_ess"] = float(min(np.min(table[n]["ess_bulk"]) for n in NAMES))
 result["nuts_divergences"] = nuts.num_divergent
+result["nuts_mean_steps"] = float(np.mean(np.asarray(nuts.num_integration_steps)))
 
 # SVI starts from the centre of the Laplace approximation (the x-space MAP sits on bounds).
 # The posterior is broad and multimodal (dust, age and metallicity trade off with 5 bands):
 # the usual KL(q || p) fit locks onto one mode and excludes the truth in tau_diff, so we
 # minimise the mass-covering Renyi divergence (alpha = 0.01, 32 particles) instead.
-x_lap = {n: float(v) for n, v in x_of_u(u_fit.params).items()}
+x_lap = {n: float(v) for n, v in x_of_v(v_fit.params).items()}
 t0 = time.perf_counter()
 svi = iu.run_svi(
     iu.model_from_logdensity(lambda x: log_post(x), x_lap, bounds=BOUNDS),
@@ -191,7 +267,53 @@ svi = iu.run_svi(
     progress_bar=not args.quick,
 )
 post["SVI"] = {n: np.asarray(svi.samples[n]).ravel() for n in NAMES}
-result["svi_s"] = time.perf_counter() - t0
+wall["SVI"] = result["svi_s"] = time.perf_counter() - t0
+
+# %% [markdown]
+# ## Nested sampling and geoVI
+# Nested sampling (blackjax nested slice sampling) needs only the likelihood and the prior as
+# numpyro distributions; it also gives the evidence ln Z. geoVI (NIFTy) works in nifty's
+# native form: standard-normal latents xi, pushed through each prior's inverse CDF, a forward
+# model of the maggies and the Gaussian noise.
+
+# %%
+PRIORS = {n: dist.LogUniform(*BOUNDS[n]) if n in LOG_BOX else BOUNDS[n] for n in NAMES}
+t0 = time.perf_counter()
+ns = iu.run_nested(
+    lambda x: model.log_likelihood(x, obs, err),
+    PRIORS,
+    jax.random.key(5),
+    num_live=100 if args.quick else 300,
+    progress_bar=not args.quick,
+)
+post["Nested"] = {n: np.asarray(v).ravel() for n, v in ns.samples.items()}
+wall["Nested"] = time.perf_counter() - t0
+result["nested_log_evidence"] = [ns.log_evidence, ns.log_evidence_err]
+print(f"nested sampling: ln Z = {ns.log_evidence:.2f} +- {ns.log_evidence_err:.2f}")
+
+
+def x_of_xi(xi):
+    """Standard-normal latents -> parameters through each prior's inverse CDF."""
+    x = {}
+    for n in NAMES:
+        lo, hi = BOX[n]
+        q = lo + (hi - lo) * jax.scipy.stats.norm.cdf(xi[n])
+        x[n] = jnp.exp(q) if n in LOG_BOX else q
+    return x
+
+
+t0 = time.perf_counter()
+geo = iu.run_geovi_gaussian(
+    lambda xi: model.predict_photometry(x_of_xi(xi)),
+    jnp.asarray(obs),
+    jnp.asarray(err),
+    {n: jnp.zeros(()) for n in NAMES},  # the prior median
+    jax.random.key(6),
+    num_samples=6 if args.quick else 50,
+    num_iterations=2 if args.quick else 6,
+)
+post["geoVI"] = {n: np.asarray(v) for n, v in jax.vmap(x_of_xi)(geo.samples).items()}
+wall["geoVI"] = time.perf_counter() - t0
 
 # %% [markdown]
 # ## Do the posteriors cover the truth?
@@ -215,6 +337,87 @@ for name, d in post.items():
 print(f"true log M* = {result['true_log_mstar']:.3f}")
 result["truth_quantiles"] = quantiles
 result["log_mstar"] = mstar
+
+# the backends side by side: posterior mean +- sd (the SFH slopes as log10), wall time
+shown_log = {n: f"log10 {n}" if n in LOG_BOX else n for n in NAMES}
+backends = {}
+print(f"{'backend':11s} {'wall s':>7s}  " + "  ".join(f"{shown_log[n]:>15s}" for n in NAMES))
+print(
+    f"{'truth':11s} {'':>7s}  "
+    + "  ".join(f"{(np.log10(TRUTH[n]) if n in LOG_BOX else TRUTH[n]):15.3f}" for n in NAMES)
+)
+for name, d in post.items():
+    vals = {n: np.log10(d[n]) if n in LOG_BOX else d[n] for n in NAMES}
+    backends[name] = {
+        "wall_s": wall[name],
+        "mean": {n: float(np.mean(vals[n])) for n in NAMES},
+        "sd": {n: float(np.std(vals[n])) for n in NAMES},
+    }
+    cells = "  ".join(f"{np.mean(vals[n]):7.3f}+-{np.std(vals[n]):6.3f}" for n in NAMES)
+    print(f"{name:11s} {wall[name]:7.1f}  {cells}")
+result["backends"] = backends
+
+# %% [markdown]
+# ## More bands: GALEX FUV/NUV + SDSS ugriz + 2MASS JHKs
+# The same galaxy observed in ten bands (5 % errors). The ultraviolet sees the young stars
+# and the birth-cloud dust, the near-infrared the old stars' mass: the posterior tightens.
+# WISE W1/W2 (which speclite also ships) are not used: at z = 0.1 they need rest wavelengths
+# up to 4.7 um and the shipped BC03 grid ends at 3 um (the model raises rather than
+# extrapolate).
+
+# %%
+BANDS10 = ("galex-fuv", "galex-nuv", *sp.SDSS_UGRIZ, "twomass-J", "twomass-H", "twomass-Ks")
+model10 = sp.SEDModel(spec, ssp, sp.Observation(BANDS10))
+true10 = np.asarray(model10.predict_photometry(TRUTH))
+err10 = 0.05 * true10
+obs10 = true10 + err10 * np.asarray(jax.random.normal(jax.random.key(43), true10.shape))
+log_post_v10 = make_log_post_v(model10, obs10, err10)
+
+
+def neg_log_post_v10(v):  # one objective object: compiled once for all starts
+    return -log_post_v10(v)
+
+
+# NUTS as above (2 chains: the comparison needs the width, not the ugriz run's diagnostics);
+# --quick compares the Laplace approximations instead, to stay within CI's time
+REF = "Laplace" if args.quick else "NUTS"
+t0 = time.perf_counter()
+fits10 = [
+    iu.minimize_lbfgs(
+        neg_log_post_v10, v_of_x(inside({n: float(starts[n][i]) for n in NAMES})), maxiter=2000
+    )
+    for i in range(2 if args.quick else 4)
+]
+v10 = min(fits10, key=lambda f: f.fun)
+lap10 = iu.laplace(neg_log_post_v10, v10.params)
+bands10 = {}
+if args.quick:
+    post10 = draws_x(iu.laplace_sample(lap10, jax.random.key(7), 4000))
+else:
+    nuts10 = run_nuts_v(log_post_v10, v10.params, lap10.cov, jax.random.key(7), num_chains=2)
+    post10 = draws_x(nuts10.samples)
+    tab10 = iu.summary(
+        {n: v.reshape(nuts10.is_divergent.shape) for n, v in post10.items()},
+        is_divergent=nuts10.is_divergent,
+    )
+    bands10["max_rhat"] = float(max(np.max(tab10[n]["r_hat"]) for n in NAMES))
+    bands10["divergences"] = nuts10.num_divergent
+lm10 = np.log10(np.asarray(derived({n: jnp.asarray(v[:1000]) for n, v in post10.items()})))
+bands10.update(
+    backend=REF,
+    wall_s=time.perf_counter() - t0,
+    truth_quantiles={n: float(np.mean(post10[n] < TRUTH[n])) for n in NAMES},
+    log_mstar=[float(np.mean(lm10)), float(np.std(lm10))],
+    sd_ratio_10_over_5={},
+)
+print(f"posterior sd, ugriz -> 10 bands ({REF}):")
+for n in NAMES:
+    f = np.log10 if n in LOG_BOX else (lambda a: a)
+    sd5, sd10 = float(np.std(f(post[REF][n]))), float(np.std(f(post10[n])))
+    bands10["sd_ratio_10_over_5"][n] = sd10 / sd5
+    print(f"  {shown_log[n]:15s} {sd5:7.3f} -> {sd10:7.3f}")
+print(f"  log10 M*        {mstar[REF][1]:7.3f} -> {bands10['log_mstar'][1]:7.3f}")
+result["bands10"] = bands10
 
 # %% [markdown]
 # ## Batch: 100 and 1,000 galaxies in one compiled call
@@ -298,7 +501,14 @@ result["batch"] = batch
 if not args.quick:
     import matplotlib.pyplot as plt
 
-    colors = {"NUTS": "k", "Laplace": "C0", "Pathfinder": "C1", "SVI": "C2"}
+    colors = {
+        "NUTS": "k",
+        "Laplace": "C0",
+        "Pathfinder": "C1",
+        "SVI": "C2",
+        "Nested": "C5",
+        "geoVI": "C4",
+    }
     # the SFH slopes have log-uniform priors: show them as log10
     log_axes = {n for n in NAMES if isinstance(spec.priors[n], sp.LogUniform)}
 
@@ -332,9 +542,7 @@ if not args.quick:
             if j == 0 and i > 0:
                 ax.set_ylabel(label(ni))
     fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="upper right", fontsize=10)
-    fig.suptitle(
-        "Posterior of the 7-parameter SED model: NUTS, Laplace, Pathfinder, SVI (red: truth)"
-    )
+    fig.suptitle("Posterior of the 7-parameter SED model, every backend (red: truth)")
     fig.subplots_adjust(left=0.06, right=0.98, bottom=0.05, top=0.95, wspace=0.25, hspace=0.25)
     fig.savefig(figure_path(args.figdir, "galaxy_sed_corner.png"), dpi=90)
 
@@ -365,6 +573,26 @@ if not args.quick:
     )
     ax.legend()
     fig.savefig(figure_path(args.figdir, "galaxy_sed_spectrum.png"), dpi=100)
+
+    # how the posterior tightens from 5 to 10 bands (NUTS; Laplace with --quick), with log10 M*
+    fig, axes = plt.subplots(2, 4, figsize=(14, 6))
+    panels = [*NAMES, "log10 M*"]
+    lm5 = np.log10(np.asarray(derived({n: jnp.asarray(v[:4000]) for n, v in post[REF].items()})))
+    lm10 = np.log10(np.asarray(derived({n: jnp.asarray(v[:4000]) for n, v in post10.items()})))
+    for ax, n in zip(axes.ravel(), panels, strict=True):
+        if n == "log10 M*":
+            a5, a10, t = lm5, lm10, result["true_log_mstar"]
+        else:
+            a5, a10, t = shown(n, post[REF][n]), shown(n, post10[n]), shown(n, TRUTH[n])
+        bins = np.linspace(min(a5.min(), a10.min()), max(a5.max(), a10.max()), 50)
+        ax.hist(a5, bins=bins, histtype="step", density=True, color="C0", label="ugriz")
+        ax.hist(a10, bins=bins, histtype="step", density=True, color="C3", label="10 bands")
+        ax.axvline(t, color="k", lw=0.8)
+        ax.set_xlabel(n if n == "log10 M*" else label(n))
+    axes[0, 0].legend()
+    fig.suptitle(f"{REF} posteriors: SDSS ugriz vs GALEX + ugriz + 2MASS (black: truth)")
+    fig.tight_layout()
+    fig.savefig(figure_path(args.figdir, "galaxy_sed_bands.png"), dpi=90)
 
 result["total_s"] = time.perf_counter() - t_start
 print_result(result)
