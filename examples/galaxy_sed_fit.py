@@ -215,10 +215,11 @@ wall["Pathfinder"] = result["pathfinder_s"] = time.perf_counter() - t0
 NUTS_WARMUP, NUTS_TARGET_ACCEPT = 500, 0.95  # chosen by benchmarks/bench_sed_nuts.py
 
 
-def run_nuts_v(log_post_v_, v_start, laplace_cov, key, *, num_samples=1000, num_chains=4):
-    warm, draws, chains = (100, 150, 2) if args.quick else (NUTS_WARMUP, num_samples, num_chains)
+def run_nuts_v(log_density, v_start, laplace_cov, key, *, warm=NUTS_WARMUP, draws=1000, chains=4):
+    if args.quick:
+        warm, draws, chains = 100, 150, 2
     return iu.run_nuts(
-        log_post_v_,
+        log_density,
         v_start,
         key,
         num_warmup=warm,
@@ -378,7 +379,8 @@ def neg_log_post_v10(v):  # one objective object: compiled once for all starts
     return -log_post_v10(v)
 
 
-# NUTS as above (2 chains: the comparison needs the width, not the ugriz run's diagnostics);
+# NUTS as above, shorter (2 chains x 500 draws: the comparison needs the posterior widths, not
+# the ugriz run's diagnostics);
 # --quick compares the Laplace approximations instead, to stay within CI's time
 REF = "Laplace" if args.quick else "NUTS"
 t0 = time.perf_counter()
@@ -394,7 +396,15 @@ bands10 = {}
 if args.quick:
     post10 = draws_x(iu.laplace_sample(lap10, jax.random.key(7), 4000))
 else:
-    nuts10 = run_nuts_v(log_post_v10, v10.params, lap10.cov, jax.random.key(7), num_chains=2)
+    nuts10 = run_nuts_v(
+        log_post_v10,
+        v10.params,
+        lap10.cov,
+        jax.random.key(7),
+        warm=300,
+        draws=500,
+        chains=2,
+    )
     post10 = draws_x(nuts10.samples)
     tab10 = iu.summary(
         {n: v.reshape(nuts10.is_divergent.shape) for n, v in post10.items()},
