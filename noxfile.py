@@ -16,6 +16,7 @@ backend below, which prefers uv) keeps the many environments cheap.
 
 from __future__ import annotations
 
+import os
 import pathlib
 
 import nox
@@ -43,6 +44,15 @@ def _install_packages(session: nox.Session, names: list[str], extras: dict[str, 
     session.install(*[_pkg(n, extras.get(n)) for n in names])
 
 
+def _parallel(session: nox.Session) -> list[str]:
+    """pytest-xdist over the machine's cores (at most 4), one test file per worker at a time
+    (module-level state and session fixtures stay with their file). The tests are mostly XLA
+    compilation, which is single-threaded: two workers on CI's 2 cores cut the CPU sessions'
+    pytest time; `-- -p no:xdist` (or any posargs) runs serially."""
+    session.install("pytest-xdist>=3.5")
+    return ["-n", str(max(1, min(os.cpu_count() or 1, 4))), "--dist", "loadfile"]
+
+
 def _cpu_env() -> dict[str, str]:
     return {"JAX_PLATFORMS": "cpu", "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
 
@@ -57,7 +67,8 @@ def tests(session: nox.Session, package: str, device: str) -> None:
     if DEVICES[device]:
         session.install(*DEVICES[device])
     env = _cpu_env() if device == "cpu" else {"MPLBACKEND": "Agg"}
-    args = session.posargs or ["-m", "not slow"]
+    # one process per GPU: JAX preallocates most of the device memory
+    args = session.posargs or ["-m", "not slow", *(_parallel(session) if device == "cpu" else [])]
     session.run("pytest", f"packages/{package}/tests", *args, env=env)
 
 
