@@ -41,13 +41,22 @@ def ld_ok(u1, u2):
 
 
 def _cdf_terms(x):
-    """Antiderivatives of s, s^2, s^3 at x clipped to [-1, 1] (zero at x = 0)."""
-    xc = jnp.clip(x, -1.0, 1.0)
-    s = jnp.sqrt(jnp.maximum(1.0 - xc * xc, 0.0))
-    asin = jnp.arcsin(xc)
-    p1 = 0.5 * (xc * s + asin)
-    p2 = xc - xc * xc * xc / 3.0
-    p3 = 0.125 * (xc * s * (5.0 - 2.0 * xc * xc) + 3.0 * asin)
+    """Antiderivatives of s, s^2, s^3 at x clipped to [-1, 1] (zero at x = 0).
+
+    Differentiable to any order: for |x| >= 1 the constants (+-pi/4, +-2/3, +-3 pi/16) are
+    returned by ``where`` and the formula sees x = 0, so no infinite derivative of sqrt or
+    arcsin at |x| = 1 meets a zero tangent (inf * 0 = NaN in the second derivatives that the
+    custom JVP of ``_rotation_cdf`` differentiates)."""
+    inside = x * x < 1.0
+    xi = jnp.where(inside, x, 0.0)
+    s = jnp.sqrt(1.0 - xi * xi)
+    asin = jnp.arcsin(xi)
+    sign = jnp.sign(x)
+    p1 = jnp.where(inside, 0.5 * (xi * s + asin), sign * (_PI / 4.0))
+    p2 = jnp.where(inside, xi - xi * xi * xi / 3.0, sign * (2.0 / 3.0))
+    p3 = jnp.where(
+        inside, 0.125 * (xi * s * (5.0 - 2.0 * xi * xi) + 3.0 * asin), sign * (3.0 * _PI / 16.0)
+    )
     return p1, p2, p3
 
 
