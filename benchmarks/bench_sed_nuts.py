@@ -77,42 +77,18 @@ from jaxstro import sedphys as sp
 
 jax.config.update("jax_enable_x64", True)
 
+_BASE = dict(
+    space="linear", dense=False, laplace_imm=False, warmup=1000, target_accept=0.95, max_doublings=8
+)
+_DENSE = dict(dense=True, laplace_imm=True)
 SETUPS = {
-    "baseline": dict(
-        space="linear",
-        dense=False,
-        laplace_imm=False,
-        warmup=1000,
-        target_accept=0.95,
-        max_doublings=8,
-    ),
-    "logslopes_diag": dict(
-        space="log_slopes",
-        dense=False,
-        laplace_imm=False,
-        warmup=1000,
-        target_accept=0.95,
-        max_doublings=8,
-    ),
-    "dense_laplace": dict(
-        space="linear", dense=True, laplace_imm=True, warmup=300, target_accept=0.8, max_doublings=8
-    ),
+    "baseline": _BASE,
+    "logslopes_diag": dict(_BASE, space="log_slopes"),
+    "dense_laplace": dict(_BASE, **_DENSE, warmup=300, target_accept=0.8),
     "logslopes_dense_laplace": dict(
-        space="log_slopes",
-        dense=True,
-        laplace_imm=True,
-        warmup=300,
-        target_accept=0.8,
-        max_doublings=8,
+        _BASE, **_DENSE, space="log_slopes", warmup=300, target_accept=0.8
     ),
-    "massform_dense": dict(
-        space="mass_formed",
-        dense=True,
-        laplace_imm=True,
-        warmup=500,
-        target_accept=0.9,
-        max_doublings=8,
-    ),
+    "massform_dense": dict(_BASE, **_DENSE, space="mass_formed", warmup=500, target_accept=0.9),
 }
 SETUPS["massform_dense95"] = dict(SETUPS["massform_dense"], target_accept=0.95)
 
