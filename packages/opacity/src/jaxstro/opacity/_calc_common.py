@@ -8,6 +8,7 @@ from typing import Self
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.custom_derivatives import SymbolicZero
 from jax.typing import ArrayLike, DTypeLike
 
 from jaxstro.linedb import LineList
@@ -49,6 +50,61 @@ class LineArrays:
     pf_t: jax.Array
     pf_q: jax.Array
     t_ref: float = dataclasses.field(metadata=dict(static=True))
+
+
+def _is_zero(x) -> bool:
+    return isinstance(x, SymbolicZero)
+
+
+@jax.custom_jvp
+def layer_xs(calc, t_k, p_bar):
+    """``calc._xs(t_k, p_bar)`` (scalars) with a cheap derivative in T and P.
+
+    One layer's cross section depends on two scalars, so its Jacobian with respect to them is
+    two (n_grid,) columns. The JVP rule computes them with forward mode (one tangent per
+    scalar that moves) and contracts them with the tangents; reverse mode then transposes
+    that product instead of running the FFT convolution backwards. Measured on PreMODIT
+    (3,500 points, 100 layers, ``examples/_emission.py``): d(sum xs)/dT by ``jax.grad`` 2.3 s
+    with the plain rule, 0.66 s with this one (the cross sections alone: 0.38 s); ``jacfwd``
+    over any number of parameters pays for the T column once. Derivatives with respect to
+    the calculator's own tables (rarely wanted) fall back to the plain JVP.
+    """
+    return calc._xs(t_k, p_bar)
+
+
+def _layer_xs_jvp(primals, tangents):
+    calc, t, p = primals
+    calc_dot, t_dot, p_dot = tangents
+    if not all(_is_zero(v) for v in jax.tree_util.tree_leaves(calc_dot, is_leaf=_is_zero)):
+        # tangents of the tables: the plain JVP of the whole method
+        def instantiate(tan, prim):
+            if not _is_zero(tan):
+                return tan
+            if jnp.issubdtype(jnp.result_type(prim), jnp.inexact):
+                return jnp.zeros_like(prim)
+            return np.zeros(jnp.shape(prim), jax.dtypes.float0)
+
+        tans = jax.tree_util.tree_map(instantiate, tangents, primals, is_leaf=_is_zero)
+        return jax.jvp(lambda c, tt, pp: c._xs(tt, pp), primals, tans)
+    if _is_zero(t_dot) and _is_zero(p_dot):
+        xs = calc._xs(t, p)
+        return xs, jnp.zeros_like(xs)
+    if _is_zero(p_dot):  # the usual case: fixed pressures, temperatures from the parameters
+        xs, d_t = jax.jvp(lambda tt: calc._xs(tt, p), (t,), (jnp.ones_like(t),))
+        return xs, d_t * t_dot
+    if _is_zero(t_dot):
+        xs, d_p = jax.jvp(lambda pp: calc._xs(t, pp), (p,), (jnp.ones_like(p),))
+        return xs, d_p * p_dot
+
+    def both(tp):
+        xs = calc._xs(tp[0], tp[1])
+        return xs, xs
+
+    jac, xs = jax.jacfwd(both, has_aux=True)(jnp.stack([t, p]))
+    return xs, jac[..., 0] * t_dot + jac[..., 1] * p_dot
+
+
+layer_xs.defjvp(_layer_xs_jvp, symbolic_zeros=True)
 
 
 class CrossSectionAPI:
@@ -120,7 +176,7 @@ class CrossSectionAPI:
         ok, t, p = self._guarded(t_k, p_bar)
         return nan_if_invalid(
             ok,
-            self._xs(t, p),
+            layer_xs(self, t, p),
             value=jnp.stack([jnp.asarray(t_k, t.dtype), jnp.asarray(p_bar, t.dtype)]),
             checked=self.checked,
             message=self._message("t_k", "p_bar") + " (values: [t_k, p_bar])",
@@ -157,7 +213,7 @@ class CrossSectionAPI:
             jnp.asarray(t_layers, dtype=dtype), jnp.asarray(p_layers, dtype=dtype)
         )
         ok, t, p = self._guarded(t_in, p_in)
-        xs = jax.lax.map(lambda tp: self._xs(tp[0], tp[1]), (t, p))
+        xs = jax.lax.map(lambda tp: layer_xs(self, tp[0], tp[1]), (t, p))
         return nan_if_invalid(
             ok,
             xs,
