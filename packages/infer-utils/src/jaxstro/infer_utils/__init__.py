@@ -2,7 +2,8 @@
 
 Parameter pytrees and transforms, MAP (scipy L-BFGS-B, optax under ``lax.scan``), Laplace,
 NUTS (blackjax with checkpoint/resume; numpyro incl. forward mode), SVI with auto-guides,
-Pathfinder, MGVI/geoVI (NIFTy, optional), diagnostics and ArviZ conversion.
+Pathfinder, MGVI/geoVI (NIFTy, optional), diagnostics and ArviZ conversion; ``fit_many`` fits
+many independent objects in compiled chunks sharded over the local devices.
 """
 
 from jaxstro.infer_utils._arviz import to_arviz
@@ -13,6 +14,7 @@ from jaxstro.infer_utils._checkpoint import (
 )
 from jaxstro.infer_utils._diagnostics import ess_bulk, ess_tail, format_summary, split_rhat, summary
 from jaxstro.infer_utils._fit import FIT_METHODS, FitResult, fit
+from jaxstro.infer_utils._fit_many import FIT_MANY_METHODS, FitManyResult, fit_many
 from jaxstro.infer_utils._geovi import GEOVI_METHODS, GeoVIResult, run_geovi, run_geovi_gaussian
 from jaxstro.infer_utils._laplace import LaplaceResult, laplace, laplace_sample
 from jaxstro.infer_utils._nested import NestedResult, prior_transform, run_nested
@@ -54,9 +56,12 @@ from jaxstro.infer_utils._predictive import (
 from jaxstro.infer_utils._version import __version__
 
 __all__ = [
+    "FIT_MANY_METHODS",
     "FIT_METHODS",
+    "FitManyResult",
     "FitResult",
     "fit",
+    "fit_many",
     "GEOVI_METHODS",
     "GeoVIResult",
     "run_geovi",
