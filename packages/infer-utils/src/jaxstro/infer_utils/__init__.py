@@ -3,10 +3,12 @@
 Parameter pytrees and transforms, MAP (scipy L-BFGS-B, optax under ``lax.scan``), Laplace,
 NUTS (blackjax with checkpoint/resume; numpyro incl. forward mode), SVI with auto-guides,
 Pathfinder, MGVI/geoVI (NIFTy, optional), diagnostics and ArviZ conversion; ``fit_many`` fits
-many independent objects in compiled chunks sharded over the local devices.
+many independent objects in compiled chunks sharded over the local devices, optionally
+written chunk by chunk to resumable Parquet parts (``read_fit_parts``).
 """
 
 from jaxstro.infer_utils._arviz import to_arviz
+from jaxstro.infer_utils._catalog_io import read_fit_parts
 from jaxstro.infer_utils._checkpoint import (
     CheckpointMismatchError,
     load_checkpoint,
@@ -62,6 +64,7 @@ __all__ = [
     "FitResult",
     "fit",
     "fit_many",
+    "read_fit_parts",
     "GEOVI_METHODS",
     "GeoVIResult",
     "run_geovi",

@@ -10,12 +10,16 @@ The per-object fit is optax's L-BFGS (zoom line search) under ``lax.while_loop``
 function ``run_pathfinder`` calls), in the unconstrained space of ``bounds`` (the transforms
 ``fit`` uses). A failed object (non-finite data, log density or covariance; no convergence)
 is flagged in the result, never dropped, and never stops the run.
+
+With ``out_dir`` every chunk is written as its own Parquet part next to a manifest
+(``_catalog_io``), and a rerun skips the chunks already written.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
@@ -295,6 +299,27 @@ def _take(tree, rows):
     return jax.tree_util.tree_map(lambda v: v[rows], tree)
 
 
+def _key_json(key):
+    """A PRNG key (typed or raw uint32) as a list of ints, for the manifest."""
+    if jnp.issubdtype(getattr(key, "dtype", np.uint32), jax.dtypes.prng_key):
+        key = jax.random.key_data(key)
+    return np.asarray(key).tolist()
+
+
+def _fit_chunk(run_chunk, chunk, key):
+    """Queue one chunk ``(init, data, rows)`` on the devices (a seam for tests and executors)."""
+    return run_chunk(*chunk, key)
+
+
+def _bounds_json(bounds):
+    if bounds is None:
+        return None
+    return {
+        str(k): [None if b is None else np.asarray(b, dtype=np.float64).tolist() for b in v]
+        for k, v in sorted(bounds.items(), key=lambda kv: str(kv[0]))
+    }
+
+
 def fit_many(
     log_density: Callable[[Any, Any], jax.Array],
     data: Any,
@@ -314,6 +339,7 @@ def fit_many(
     num_samples: int = 100,
     num_elbo_samples: int = 100,
     progress: bool = True,
+    out_dir: str | os.PathLike | None = None,
 ) -> FitManyResult:
     """Fit ``log_density(params, data_i)`` to each of many independent objects.
 
@@ -361,6 +387,16 @@ def fit_many(
         "pathfinder": draws returned per object, draws per ELBO estimate.
     progress : bool
         A tqdm bar over chunks.
+    out_dir : path, optional
+        Write every chunk, as it finishes, as its own Parquet part ``part-NNNNN.parquet`` in
+        this directory next to ``_manifest.json`` (needs pyarrow: the ``catalog`` extra), and
+        skip the chunks already there: rerunning the same call after a killed job computes
+        only the missing chunks. Parts that are truncated, corrupt or from another run are
+        recomputed (RuntimeWarning), never loaded. The returned result is read back from the
+        parts (the same numbers as without ``out_dir``); ``read_fit_parts(out_dir)`` reads it
+        later. An option of ``fit_many`` rather than a separate function, so that a resumed
+        run is the same call with the same validation, and the chunking that decides the
+        part boundaries is computed in one place.
 
     Returns
     -------
@@ -373,7 +409,9 @@ def fit_many(
         Unknown method, chunk_size < 1, leaves of ``data`` with different leading axes,
         non-finite ``init`` or outside ``bounds``, an ``init`` that could be one start or one
         per object, no ``key`` for "pathfinder", a log density that does not return a
-        scalar; all before anything is compiled.
+        scalar; all before anything is compiled. An ``out_dir`` holding a run on other data,
+        starts or settings (method, chunk size after rounding, bounds, tolerances, key): the
+        message names ``out_dir`` and what differs.
 
     Notes
     -----
@@ -381,6 +419,11 @@ def fit_many(
     compiles again. Objects run in lock step within a chunk: a chunk takes as many L-BFGS
     iterations as its slowest object (converged ones wait). The next chunk is queued on the
     devices before the previous one is copied to host: two chunks in memory at a time.
+
+    With ``out_dir``, the manifest holds SHA-256 fingerprints of ``data`` and ``init`` and the
+    settings; the log density itself is not fingerprinted (a changed model on the same data
+    is not detected). If the run raises (an exception, not a kill), the chunk already queued
+    on the devices is finished and written before the exception propagates.
     """
     if method not in FIT_MANY_METHODS:
         raise ValueError(f"method must be one of {FIT_MANY_METHODS}; got {method!r}")
@@ -445,39 +488,78 @@ def fit_many(
     key = jax.device_put(np.uint32(0) if key is None else key, replicated)
 
     t0 = time.perf_counter()
-    starts = range(0, n_obj, size)
+    names = tuple(_leaf_names(_take(init, 0)))
+    starts = list(range(0, n_obj, size))
+    n_chunks, store = len(starts), None
+    if out_dir is not None:
+        from jaxstro.infer_utils._catalog_io import PartStore, fingerprint
+
+        run = dict(
+            method=method,
+            n_objects=n_obj,
+            chunk_size=size,
+            bounds=_bounds_json(bounds),
+            key=None if method != "pathfinder" else _key_json(key),
+            **{k: v for k, v in settings.items() if k != "lbfgs"},
+        )
+        info = dict(names=list(names), num_devices=n_dev)
+        store = PartStore.open(out_dir, run=run, fingerprints=fingerprint(data, init), info=info)
+        done = set(store.finished())
+        starts = [s for s in starts if s not in done]
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(starts), desc=f"fit_many {method}", unit="chunk")
+        bar = tqdm(
+            total=n_chunks, initial=n_chunks - len(starts), desc=f"fit_many {method}", unit="chunk"
+        )
 
     def dispatch(start):  # asynchronous: returns before the chunk is computed
         rows = np.arange(start, start + size)
         rows[rows >= n_obj] = start  # pad with copies of the chunk's first object
         chunk = (_take(init, rows), _take(data, rows), rows)
-        return start, run_chunk(*jax.device_put(chunk, by_object), key)
+        return start, _fit_chunk(run_chunk, jax.device_put(chunk, by_object), key)
 
     def collect(start, out):  # to host, padded rows dropped
         keep = min(size, n_obj - start)
         return jax.tree_util.tree_map(lambda v: np.asarray(v)[:keep], out)
 
     parts, n_failed, pending = [], 0, None
+
+    def finish(start, out):
+        nonlocal n_failed
+        part = collect(start, out)
+        if store is not None:
+            store.write_part(start, part)  # on disk; all parts are read back at the end
+        else:
+            parts.append(part)
+        n_failed += int(part["failed"].sum())
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix(failed=n_failed)
+
     try:
         for start in [*starts, None]:
             # the next chunk is queued before the previous one is collected
-            queued = None if start is None else dispatch(start)
+            try:
+                queued = None if start is None else dispatch(start)
+            except BaseException:
+                if store is not None and pending is not None:
+                    try:  # keep the chunk already computing before giving up
+                        finish(*pending)
+                    except Exception:  # noqa: BLE001, S110  (the first error is the one to see)
+                        pass
+                raise
             if pending is not None:
-                parts.append(collect(*pending))
-                n_failed += int(parts[-1]["failed"].sum())
-                if bar is not None:
-                    bar.update(1)
-                    bar.set_postfix(failed=n_failed)
+                finish(*pending)
             pending = queued
     finally:
         if bar is not None:
             bar.close()
-    out = jax.tree_util.tree_map(lambda *v: np.concatenate(v, axis=0), *parts)
+    if store is not None:
+        out = store.read(like=_take(init, 0))
+    else:
+        out = jax.tree_util.tree_map(lambda *v: np.concatenate(v, axis=0), *parts)
     return FitManyResult(
         method=method,
         params=out["params"],
@@ -490,7 +572,7 @@ def fit_many(
         log_evidence=out.get("log_evidence"),
         draws=out.get("draws"),
         elbo=out.get("elbo"),
-        names=tuple(_leaf_names(_take(init, 0))),
+        names=names,
         chunk_size=size,
         num_devices=n_dev,
         wall_time_s=time.perf_counter() - t0,
