@@ -60,6 +60,19 @@ conditional sd ~0.06 Gyr) while tau's marginal sd is ~3 Gyr - a thin curved ridg
 (tau, alpha, beta) along which the photometry fixes the stellar ages. A coordinate along
 that ridge (e.g. the mass-weighted age in place of tau, needing a differentiable inversion)
 is the next candidate.
+
+Tried 2026-12-03 (seed 3, same settings as massform_dense95, prototype code not kept): tau
+replaced by a logit-scaled position of a tau-monotonic SFH statistic between its values at
+tau = 0.5 and 12 Gyr (given alpha, beta), inverted by 6 bisections + 3 Newton steps on a
+256-node ln t grid with an implicit-function derivative (round trip |d ln tau| < 1e-9 over
+5000 prior draws, Jacobian checked against jacfwd): the mean formation time -> 177 steps/draw,
+eps 0.020, R-hat 1.014, ESS 448, 14 divergences; the log specific SFR at observation -> 213
+steps, eps 0.014, R-hat 1.028, ESS 167, 30 divergences. Each costs ~1.5x per gradient (0.54-0.56
+vs 0.33-0.36 ms). Neither pays. The Hessian of -log p at 200 massform_dense95 draws, whitened
+by the adapted mass matrix, has largest eigenvalues 1e3 (median) to 1e4 (max) and smallest
+down to -200: the posterior is a thin, curved 3-4-dimensional manifold (5 bands fix 4 colours
+and the normalisation of 7 parameters), whose stiff direction (mostly tau, with tau_diff and
+beta) changes along it; no single coordinate change straightens it.
 """
 
 from __future__ import annotations
