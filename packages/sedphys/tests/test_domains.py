@@ -165,6 +165,7 @@ def test_filter_helpers_bad_input(ssp):
 T = jnp.array([0.5, 3.0, 11.0])
 W = jnp.array([1500.0, 5500.0, 20000.0])
 
+
 def _core_lum(z):
     return _cosmo._luminosity(z, sp.PLANCK18)
 

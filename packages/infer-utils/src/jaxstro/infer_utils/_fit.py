@@ -346,9 +346,7 @@ def fit(
         res = run_geovi(log_density_u, space.to_u(init), key, method="mgvi", **options)
         draws = {k: v[None] for k, v in jax.vmap(space.to_x)(res.samples).items()}
         params = _mean(draws)
-        diagnostics = dict(
-            kl_history=np.asarray(res.kl_history), position=space.to_x(res.position)
-        )
+        diagnostics = dict(kl_history=np.asarray(res.kl_history), position=space.to_x(res.position))
     else:  # nested
         prior = options.pop("prior", None)
         if prior is None:
