@@ -324,8 +324,9 @@ result["truth"] = TRUTH_ALL
 # The second half of issue 13 (ExoJAX's opart tutorial: 150,000 ESLOG points over
 # 4100-4400 cm^-1 with the shipped HITEMP CO sample, 200 layers, rtransfer's layer-by-layer
 # mode with forward- and reverse-mode derivatives, an optax fit and a short NUTS run, peak
-# memory against the number of layers) is a separate stage of this example that is still to
-# come; nothing here stands in for it.
+# memory against the number of layers) is a separate stage of this example:
+# ``examples/_emission_lean.py`` (``run_memory_lean``, runnable alone), not yet called from
+# here; nothing here stands in for it.
 
 # %% [markdown]
 # ## Figures
