@@ -91,9 +91,19 @@ CHECKS = {
 }
 
 
-@pytest.mark.parametrize("script", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+# The emission retrieval's --quick run takes ~25 min on CI's 2 cores today (NUTS and nested
+# sampling on the reduced model), over this job's budget: it runs in `nox -s slow` until its
+# quick mode is cut down (issue 13). Its RESULT check below is the same in both sessions.
+SLOW_QUICK = {"emission_retrieval"}
+QUICK_PARAMS = [
+    pytest.param(p, marks=pytest.mark.slow) if p.stem in SLOW_QUICK else p for p in EXAMPLES
+]
+
+
+@pytest.mark.parametrize("script", QUICK_PARAMS, ids=[p.stem for p in EXAMPLES])
 def test_example_quick(script, tmp_path):
-    result = _run(script, "--quick", "--figdir", str(tmp_path), timeout=900)
+    timeout = 3600 if script.stem in SLOW_QUICK else 900
+    result = _run(script, "--quick", "--figdir", str(tmp_path), timeout=timeout)
     assert result
     CHECKS.get(script.stem, lambda r: None)(result)
 
