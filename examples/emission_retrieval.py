@@ -223,23 +223,13 @@ start = inside(x_map)
 
 # %%
 Q = args.quick
+SVI = dict(
+    method="svi", learning_rate=0.01, num_steps=800 if Q else 5000, num_samples=2000,
+    progress_bar=not Q,
+)  # fmt: skip
 SETTINGS = {
-    "SVI MVN": dict(
-        method="svi",
-        guide="AutoMultivariateNormal",
-        learning_rate=0.01,
-        num_steps=800 if Q else 5000,
-        num_samples=2000,
-        progress_bar=not Q,
-    ),
-    "SVI BNAF": dict(
-        method="svi",
-        guide="AutoBNAFNormal",
-        learning_rate=0.01,
-        num_steps=800 if Q else 5000,
-        num_samples=2000,
-        progress_bar=not Q,
-    ),
+    "SVI MVN": dict(SVI, guide="AutoMultivariateNormal"),
+    "SVI BNAF": dict(SVI, guide="AutoBNAFNormal"),
     "NUTS": dict(
         method="nuts",
         num_warmup=150 if Q else 500,

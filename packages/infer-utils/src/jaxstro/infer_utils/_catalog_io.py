@@ -412,18 +412,9 @@ def read_fit_parts(out_dir, *, like: Any = None):
     store = PartStore(out_dir, manifest)
     out = store.read(like)
     run = manifest["run"]
-    return FitManyResult(
+    return FitManyResult._from_columns(
+        out,
         method=run["method"],
-        params=out["params"],
-        log_density=out["log_density"],
-        converged=out["converged"],
-        iterations=out["iterations"],
-        failed=out["failed"],
-        grad_norm=out["grad_norm"],
-        cov=out.get("cov"),
-        log_evidence=out.get("log_evidence"),
-        draws=out.get("draws"),
-        elbo=out.get("elbo"),
         names=tuple(manifest["names"]),
         chunk_size=int(run["chunk_size"]),
         num_devices=int(manifest.get("num_devices", 0)),

@@ -106,6 +106,24 @@ class FitManyResult(NamedTuple):
     num_devices: int
     wall_time_s: float
 
+    @classmethod
+    def _from_columns(cls, out: dict, **run) -> FitManyResult:
+        """From the per-object columns of a run (in memory or read from its parts) and the
+        run's ``method``, ``names``, ``chunk_size``, ``num_devices``, ``wall_time_s``."""
+        return cls(
+            params=out["params"],
+            log_density=out["log_density"],
+            converged=out["converged"],
+            iterations=out["iterations"],
+            failed=out["failed"],
+            grad_norm=out["grad_norm"],
+            cov=out.get("cov"),
+            log_evidence=out.get("log_evidence"),
+            draws=out.get("draws"),
+            elbo=out.get("elbo"),
+            **run,
+        )
+
 
 class _Identity:
     """The transforms of ``_Bounded`` for parameters without bounds (any pytree)."""
@@ -560,18 +578,9 @@ def fit_many(
         out = store.read(like=_take(init, 0))
     else:
         out = jax.tree_util.tree_map(lambda *v: np.concatenate(v, axis=0), *parts)
-    return FitManyResult(
+    return FitManyResult._from_columns(
+        out,
         method=method,
-        params=out["params"],
-        log_density=out["log_density"],
-        converged=out["converged"],
-        iterations=out["iterations"],
-        failed=out["failed"],
-        grad_norm=out["grad_norm"],
-        cov=out.get("cov"),
-        log_evidence=out.get("log_evidence"),
-        draws=out.get("draws"),
-        elbo=out.get("elbo"),
         names=names,
         chunk_size=size,
         num_devices=n_dev,
